@@ -1,0 +1,3 @@
+from edi_ivig.cli import main
+
+main()

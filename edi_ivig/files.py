@@ -1,0 +1,61 @@
+"""Opening inputs and writing outputs atomically ("-" is stdin or stdout)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+@contextmanager
+def open_input(name: str) -> Iterator[BinaryIO]:
+    if name == "-":
+        yield sys.stdin.buffer
+    else:
+        with open(name, "rb") as stream:
+            yield stream
+
+
+@contextmanager
+def atomic_output(name: str) -> Iterator[BinaryIO]:
+    """Write to a temporary file, then rename it into place; on error, leave nothing.
+
+    For stdout the bytes are held in a temporary file and copied at the end, so a
+    pipeline never sees half an interchange.
+    """
+    if name == "-":
+        with tempfile.TemporaryFile(prefix="edi-ivig-") as spool:
+            yield spool  # type: ignore[misc]
+            spool.seek(0)
+            shutil.copyfileobj(spool, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        return
+    target = Path(name)
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o666 & ~_UMASK)
+        os.replace(temporary, target)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def same_file(a: str, b: str) -> bool:
+    if "-" in (a, b):
+        return False
+    try:
+        return os.path.samefile(a, b)
+    except FileNotFoundError:
+        return False

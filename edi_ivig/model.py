@@ -1,0 +1,442 @@
+"""The claim as billing people think of it, built from the segments it came from.
+
+Every object keeps its segments, so the writer can re-emit what no rule changed
+exactly as read. Objects are frozen: an edit makes a new object (see
+`ServiceLine.from_segments` and `Segment.with_element`).
+
+Positions in error messages are segment numbers in the file (ISA = 1).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+
+import attrs
+
+from edi_ivig.errors import UnreadableInput
+from edi_ivig.reader import Envelope, Loop, RawClaim, Transaction
+from edi_ivig.x12.delimiters import Delimiters
+from edi_ivig.x12.segment import Segment
+
+_NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)")
+# HI composite qualifiers that carry a diagnosis (5010, and the 4010 forms some files still use).
+DIAGNOSIS_QUALIFIERS = frozenset("ABK ABF ABJ APR ABN BK BF BJ PR BN".split())
+
+
+# -- values ----------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class DateRange:
+    """A date of service: one day (D8) or a range (RD8), both ends inclusive."""
+
+    start: dt.date
+    end: dt.date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def is_range(self) -> bool:
+        return self.end != self.start
+
+
+@attrs.frozen
+class Party:
+    """An NM1: who someone is (entity code, name, identifier)."""
+
+    entity: str
+    last_or_organization: str
+    first: str
+    id_qualifier: str
+    id: str
+
+    @classmethod
+    def from_segment(cls, nm1: Segment) -> Party:
+        return cls(nm1.get(1), nm1.get(3), nm1.get(4), nm1.get(8), nm1.get(9))
+
+
+@attrs.frozen
+class Procedure:
+    """SV101 (837P) or SV202 (837I): qualifier, code, up to four modifiers, description."""
+
+    qualifier: str
+    code: str
+    modifiers: tuple[str, ...]
+    description: str
+
+    @classmethod
+    def from_composite(cls, parts: Sequence[str]) -> Procedure:
+        parts = list(parts) + [""] * (7 - len(parts))
+        return cls(parts[0], parts[1], tuple(m for m in parts[2:6] if m), parts[6])
+
+
+@attrs.frozen
+class Drug:
+    """2410 drug identification: the NDC (LIN*N4) and the quantity given (CTP04, CTP05-1)."""
+
+    ndc: str | None
+    quantity: Decimal | None
+    unit: str | None
+
+
+@attrs.frozen
+class Diagnosis:
+    qualifier: str
+    code: str
+
+
+@attrs.frozen
+class ClaimDate:
+    qualifier: str  # DTP01, e.g. 434 statement period, 431 onset
+    dates: DateRange
+
+
+# -- envelope and hierarchy ------------------------------------------------------------------
+
+
+@attrs.frozen
+class TransactionInfo:
+    """ST..BHT and the submitter (1000A) and receiver (1000B) of one transaction."""
+
+    kind: str
+    version: str
+    control_number: str
+    envelope: Envelope
+    submitter: Party | None
+    receiver: Party | None
+    segments: tuple[Segment, ...]
+
+
+@attrs.frozen
+class BillingProvider:
+    """2000A: who bills; `npi` when NM108 is XX."""
+
+    hl_id: str
+    name: Party
+    segments: tuple[Segment, ...]
+
+    @property
+    def npi(self) -> str | None:
+        return self.name.id if self.name.id_qualifier == "XX" else None
+
+
+@attrs.frozen
+class Subscriber:
+    """2000B: the insured, the payer (2010BB) and the claim filing indicator (SBR09)."""
+
+    hl_id: str
+    payer_responsibility: str  # SBR01: P primary, S secondary, ...
+    filing_indicator: str  # SBR09: MB Medicare Part B, MA Part A, CI commercial, ...
+    member: Party
+    birth_date: dt.date | None
+    payer: Party | None
+    segments: tuple[Segment, ...]
+
+    @property
+    def payer_id(self) -> str | None:
+        return self.payer.id if self.payer else None
+
+
+@attrs.frozen
+class Patient:
+    """2000C: the patient when not the subscriber."""
+
+    hl_id: str
+    relationship: str  # PAT01
+    name: Party
+    birth_date: dt.date | None
+    segments: tuple[Segment, ...]
+
+
+# -- claim and lines -------------------------------------------------------------------------
+
+
+@attrs.frozen
+class ServiceLine:
+    """One 2400 loop (LX through the segment before the next LX), with its 2410 drug."""
+
+    number: int  # LX01 as read
+    procedure: Procedure
+    revenue_code: str | None  # SV201, 837I only
+    charge: Decimal
+    unit_basis: str  # UN units, MJ minutes, DA days
+    units: Decimal | None
+    diagnosis_pointers: tuple[int, ...]  # SV107, 837P only
+    date: DateRange | None  # DTP*472
+    control_number: str | None  # REF*6R
+    notes: tuple[str, ...]  # NTE02
+    drug: Drug | None
+    segments: tuple[Segment, ...]
+
+    @classmethod
+    def from_segments(cls, segments: Sequence[Segment], delimiters: Delimiters) -> ServiceLine:
+        lx, service = segments[0], segments[1] if len(segments) > 1 else None
+        if service is None or service.id not in ("SV1", "SV2"):
+            raise UnreadableInput("the service line has no SV1 or SV2 right after its LX", segment=lx.number)
+        line = dict(
+            number=_integer(lx, 1),
+            revenue_code=None,
+            diagnosis_pointers=(),
+            date=None,
+            control_number=None,
+            drug=None,
+        )
+        if service.id == "SV1":
+            line.update(
+                procedure=Procedure.from_composite(service.components(1, delimiters)),
+                charge=_amount(service, 2),
+                unit_basis=service.get(3),
+                units=_optional_amount(service, 4),
+                diagnosis_pointers=tuple(
+                    _integer_text(p, service, 7) for p in service.components(7, delimiters) if p
+                ),
+            )
+        else:
+            line.update(
+                revenue_code=service.get(1),
+                procedure=Procedure.from_composite(service.components(2, delimiters)),
+                charge=_amount(service, 3),
+                unit_basis=service.get(4),
+                units=_optional_amount(service, 5),
+            )
+        notes, ndc, quantity, unit, has_drug = [], None, None, None, False
+        for segment in segments[2:]:
+            sid = segment.id
+            if sid == "DTP" and segment.get(1) == "472" and line["date"] is None:
+                line["date"] = _dates(segment)
+            elif sid == "REF" and segment.get(1) == "6R" and line["control_number"] is None:
+                line["control_number"] = segment.get(2)
+            elif sid == "NTE":
+                notes.append(segment.get(2))
+            elif sid == "LIN" and not has_drug:
+                has_drug = True
+                ndc = segment.get(3) if segment.get(2) == "N4" else None
+            elif sid == "CTP" and has_drug and quantity is None:
+                quantity = _optional_amount(segment, 4)
+                unit = segment.components(5, delimiters)[0] or None
+        if has_drug:
+            line["drug"] = Drug(ndc, quantity, unit)
+        return cls(notes=tuple(notes), segments=tuple(segments), **line)
+
+
+@attrs.frozen
+class Claim:
+    """One 2300 loop: the claim header, its lines, and who it is for and from."""
+
+    id: str  # CLM01, the patient control number
+    charge: Decimal  # CLM02
+    facility_code: str  # CLM05-1: place of service (837P) or facility type (837I)
+    facility_qualifier: str  # CLM05-2: B place of service, A uniform billing
+    frequency: str  # CLM05-3
+    diagnoses: tuple[Diagnosis, ...]  # in HI order; SV107 pointer 1 is the first
+    dates: tuple[ClaimDate, ...]
+    lines: tuple[ServiceLine, ...]
+    segments: tuple[Segment, ...]  # CLM through the segment before the first LX
+    transaction: TransactionInfo
+    billing_provider: BillingProvider
+    subscriber: Subscriber
+    patient: Patient | None  # None when the subscriber is the patient
+    delimiters: Delimiters
+    number: int  # segment number of CLM
+
+    @property
+    def kind(self) -> str:
+        return self.transaction.kind
+
+    @property
+    def bill_type(self) -> str | None:
+        """837I type of bill: facility type code and frequency, e.g. 131."""
+        return self.facility_code + self.frequency if self.kind == "837I" else None
+
+    @property
+    def birth_date(self) -> dt.date | None:
+        return self.patient.birth_date if self.patient else self.subscriber.birth_date
+
+    @property
+    def statement_period(self) -> DateRange | None:
+        return next((d.dates for d in self.dates if d.qualifier == "434"), None)
+
+    @property
+    def all_segments(self) -> tuple[Segment, ...]:
+        return self.segments + tuple(s for line in self.lines for s in line.segments)
+
+
+# -- building from what the reader yields ----------------------------------------------------
+
+
+def build_claim(raw: RawClaim) -> Claim:
+    """Parse a claim and the loops above it (each loop parsed once, however many claims)."""
+    d = raw.delimiters
+    segments = _segments(raw.pieces, raw.number, d)
+    first_lx = next((i for i, s in enumerate(segments) if s.id == "LX"), len(segments))
+    header, line_segments = segments[:first_lx], segments[first_lx:]
+    clm = header[0]
+    place = clm.components(5, d) + ["", ""]
+    diagnoses = tuple(
+        Diagnosis(parts[0], parts[1])
+        for hi in header
+        if hi.id == "HI"
+        for element in hi.elements[1:]
+        if len(parts := element.split(d.component)) > 1 and parts[0] in DIAGNOSIS_QUALIFIERS and parts[1]
+    )
+    dates = tuple(ClaimDate(s.get(1), _dates(s)) for s in header if s.id == "DTP" and s.get(2) in ("D8", "RD8"))
+    starts = [i for i, s in enumerate(line_segments) if s.id == "LX"] + [len(line_segments)]
+    lines = tuple(
+        ServiceLine.from_segments(line_segments[a:b], d) for a, b in zip(starts, starts[1:])
+    )
+    return Claim(
+        id=clm.get(1),
+        charge=_amount(clm, 2),
+        facility_code=place[0],
+        facility_qualifier=place[1],
+        frequency=place[2],
+        diagnoses=diagnoses,
+        dates=dates,
+        lines=lines,
+        segments=tuple(header),
+        transaction=transaction_info(raw.transaction),
+        billing_provider=billing_provider(raw.billing_provider),
+        subscriber=subscriber(raw.subscriber),
+        patient=patient(raw.patient) if raw.patient else None,
+        delimiters=d,
+        number=raw.number,
+    )
+
+
+# Consecutive claims share these loops; the reader yields each Loop once, so a small
+# cache keyed by identity parses each once.
+@functools.lru_cache(maxsize=8)
+def transaction_info(transaction: Transaction) -> TransactionInfo:
+    header = transaction.header
+    segments = _segments(header.pieces, header.number, header.delimiters)
+    return TransactionInfo(
+        kind=transaction.kind,
+        version=transaction.version,
+        control_number=transaction.control_number,
+        envelope=transaction.envelope,
+        submitter=_party(segments, "41"),
+        receiver=_party(segments, "40"),
+        segments=tuple(segments),
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def billing_provider(loop: Loop) -> BillingProvider:
+    segments = _segments(loop.pieces, loop.number, loop.delimiters)
+    name = _party(segments, "85")
+    assert name is not None  # the reader refuses a claim whose billing provider has none
+    return BillingProvider(segments[0].get(1), name, tuple(segments))
+
+
+@functools.lru_cache(maxsize=8)
+def subscriber(loop: Loop) -> Subscriber:
+    segments = _segments(loop.pieces, loop.number, loop.delimiters)
+    sbr = next((s for s in segments if s.id == "SBR"), None)
+    member = _party(segments, "IL")
+    assert member is not None  # the reader refuses a claim whose subscriber has none
+    return Subscriber(
+        hl_id=segments[0].get(1),
+        payer_responsibility=sbr.get(1) if sbr else "",
+        filing_indicator=sbr.get(9) if sbr else "",
+        member=member,
+        birth_date=_birth_date(segments),
+        payer=_party(segments, "PR"),
+        segments=tuple(segments),
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def patient(loop: Loop) -> Patient:
+    segments = _segments(loop.pieces, loop.number, loop.delimiters)
+    pat = next((s for s in segments if s.id == "PAT"), None)
+    name = _party(segments, "QC")
+    assert name is not None  # the reader refuses a claim whose patient has none
+    return Patient(segments[0].get(1), pat.get(1) if pat else "", name, _birth_date(segments), tuple(segments))
+
+
+# -- element parsing -------------------------------------------------------------------------
+
+
+def _segments(pieces: Sequence[str], first_number: int, d: Delimiters) -> list[Segment]:
+    return [Segment.parse(piece, d.element, n) for n, piece in enumerate(pieces, first_number)]
+
+
+def _party(segments: Sequence[Segment], entity: str) -> Party | None:
+    return next((Party.from_segment(s) for s in segments if s.id == "NM1" and s.get(1) == entity), None)
+
+
+def _birth_date(segments: Sequence[Segment]) -> dt.date | None:
+    dmg = next((s for s in segments if s.id == "DMG"), None)
+    if dmg is None or dmg.get(1) != "D8" or not dmg.get(2):
+        return None
+    return _date(dmg.get(2), dmg, 2)
+
+
+def _element_name(segment: Segment, index: int) -> str:
+    return f"{segment.id}{index:02d}"
+
+
+def _amount(segment: Segment, index: int) -> Decimal:
+    value = _optional_amount(segment, index)
+    if value is None:
+        raise UnreadableInput(f"{_element_name(segment, index)} is empty; it is required", segment=segment.number)
+    return value
+
+
+def _optional_amount(segment: Segment, index: int) -> Decimal | None:
+    text = segment.get(index)
+    if not text:
+        return None
+    if not _NUMBER.fullmatch(text):
+        raise UnreadableInput(
+            f"{_element_name(segment, index)} {text[:20]!r} is not a number", segment=segment.number
+        )
+    return Decimal(text)
+
+
+def _integer(segment: Segment, index: int) -> int:
+    return _integer_text(segment.get(index), segment, index)
+
+
+def _integer_text(text: str, segment: Segment, index: int) -> int:
+    if not text.isdigit():
+        raise UnreadableInput(
+            f"{_element_name(segment, index)} {text[:20]!r} is not a whole number", segment=segment.number
+        )
+    return int(text)
+
+
+def _date(text: str, segment: Segment, index: int) -> dt.date:
+    try:
+        if len(text) != 8 or not text.isdigit():
+            raise ValueError
+        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        raise UnreadableInput(
+            f"{_element_name(segment, index)} {text[:20]!r} is not a date (CCYYMMDD)", segment=segment.number
+        ) from None
+
+
+def _dates(dtp: Segment) -> DateRange:
+    """DTP03 as a D8 date or an RD8 range."""
+    qualifier, text = dtp.get(2), dtp.get(3)
+    if qualifier == "D8":
+        day = _date(text, dtp, 3)
+        return DateRange(day, day)
+    if qualifier == "RD8":
+        start, dash, end = text.partition("-")
+        if not dash:
+            raise UnreadableInput(f"DTP03 {text[:20]!r} is not a date range (CCYYMMDD-CCYYMMDD)", segment=dtp.number)
+        dates = DateRange(_date(start, dtp, 3), _date(end, dtp, 3))
+        if dates.end < dates.start:
+            raise UnreadableInput(f"DTP03 {text!r} ends before it starts", segment=dtp.number)
+        return dates
+    raise UnreadableInput(
+        f"DTP02 {qualifier[:10]!r} is not a date format this reader knows (D8 or RD8)", segment=dtp.number
+    )

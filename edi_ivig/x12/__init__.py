@@ -1,0 +1,1 @@
+"""X12 bytes and segments, with no billing policy in them."""

@@ -1,0 +1,111 @@
+"""The command line: exit codes, filters, help that teaches."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import FIXTURES, READABLE, UNREADABLE
+from edi_ivig.cli import main
+
+CLINIC = FIXTURES / "read" / "837p-ivig-clinic.x12"
+
+
+def invoke(*args, **kwargs):
+    return CliRunner().invoke(main, [str(a) for a in args], **kwargs)
+
+
+def test_check_prints_one_summary_line_per_file_and_writes_nothing(tmp_path):
+    result = invoke("check", *READABLE)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == len(READABLE)
+    assert f"{CLINIC}: 837P, 1 interchange(s), 1 transaction(s), 2 claim(s), 5 service line(s); no findings" in lines
+
+
+def test_check_goes_on_past_an_unreadable_file_and_exits_3():
+    result = invoke("check", UNREADABLE[0], CLINIC)
+    assert result.exit_code == 3
+    assert result.stdout.startswith(str(CLINIC))
+    assert "cannot read" in result.stderr
+
+
+def test_fix_writes_the_output_atomically(tmp_path):
+    output = tmp_path / "fixed.x12"
+    result = invoke("fix", CLINIC, "-o", output)
+    assert result.exit_code == 0, result.stderr
+    assert output.read_bytes() == CLINIC.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fixed.x12"]
+
+
+def test_fix_never_overwrites_its_input(tmp_path):
+    copy = tmp_path / "in.x12"
+    copy.write_bytes(CLINIC.read_bytes())
+    result = invoke("fix", copy, "-o", copy)
+    assert result.exit_code == 2
+    assert "same file as INPUT" in result.stderr
+    assert copy.read_bytes() == CLINIC.read_bytes()
+
+
+def test_fix_replaces_an_existing_output_only_on_success(tmp_path):
+    output = tmp_path / "out.x12"
+    output.write_bytes(b"previous run")
+    assert invoke("fix", UNREADABLE[0], "-o", output).exit_code == 3
+    assert output.read_bytes() == b"previous run"
+    assert invoke("fix", CLINIC, "-o", output).exit_code == 0
+    assert output.read_bytes() == CLINIC.read_bytes()
+
+
+def test_fix_as_a_filter_keeps_stdout_for_edi_only():
+    # A real process, so stdin/stdout are the pipes a shell pipeline would give.
+    data = CLINIC.read_bytes()
+    done = subprocess.run(
+        [sys.executable, "-m", "edi_ivig", "fix", "-", "-o", "-"], input=data, capture_output=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == data
+    assert b"no findings" in done.stderr
+
+
+def test_a_filter_writes_nothing_to_stdout_when_the_input_is_unreadable():
+    done = subprocess.run(
+        [sys.executable, "-m", "edi_ivig", "fix", "-", "-o", "-"],
+        input=CLINIC.read_bytes()[:1500], capture_output=True, check=False,
+    )
+    assert done.returncode == 3
+    assert done.stdout == b""
+    assert done.stderr.decode().startswith("edi-ivig: -: cannot read: segment")
+
+
+@pytest.mark.parametrize("args", [[], ["fix", str(CLINIC)], ["check"], ["no-such-command"]])
+def test_usage_errors_exit_2(args):
+    assert invoke(*args).exit_code == 2
+
+
+def test_a_missing_input_is_unreadable_and_named(tmp_path):
+    result = invoke("check", tmp_path / "nope.x12")
+    assert result.exit_code == 3
+    assert "nope.x12" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["check", "fix", "validate"])
+def test_help_explains_each_command(command):
+    result = invoke(command, "--help")
+    assert result.exit_code == 0
+    assert "INPUT" in result.stdout
+
+
+def test_top_level_help_lists_commands_exit_codes_and_examples():
+    text = invoke("--help").stdout
+    for word in ("check", "fix", "validate", "Exit codes", "edi-ivig fix claims.837 -o fixed.837"):
+        assert word in text
+
+
+def test_the_console_script_is_installed():
+    script = os.path.join(os.path.dirname(sys.executable), "edi-ivig")
+    done = subprocess.run([script, "--version"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and "edi-ivig" in done.stdout

@@ -1,0 +1,94 @@
+"""The domain model holds what the fixtures say, read by hand from the files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+
+from conftest import FIXTURES
+from edi_ivig.errors import UnreadableInput
+from edi_ivig.model import DateRange, Drug, Procedure, build_claim
+from edi_ivig.reader import RawClaim, Reader
+
+
+def claims(name: str):
+    data = (FIXTURES / "read" / name).read_bytes()
+    return [build_claim(p) for p in Reader(io.BytesIO(data)) if isinstance(p, RawClaim)]
+
+
+def test_837p_claim_lines_and_context():
+    ivig, visit = claims("837p-ivig-clinic.x12")
+    assert (ivig.id, ivig.charge, ivig.kind) == ("NWI-0001", Decimal("26700"), "837P")
+    assert (ivig.facility_code, ivig.facility_qualifier, ivig.frequency, ivig.bill_type) == ("11", "B", "1", None)
+    assert [(d.qualifier, d.code) for d in ivig.diagnoses] == [("ABK", "G6181")]
+    assert ivig.billing_provider.npi == "1847526302"
+    assert ivig.subscriber.filing_indicator == "MB"
+    assert ivig.subscriber.payer_id == "00999"
+    assert ivig.patient is None
+    assert ivig.birth_date == dt.date(1958, 3, 14)
+    assert ivig.transaction.submitter.id == "NWIB001"
+    assert ivig.transaction.envelope.interchange_control_number == "000000101"
+
+    drug, initial, additional, visit_line = ivig.lines
+    assert drug.number == 1
+    assert drug.procedure == Procedure("HC", "J1459", ("JZ",), "")
+    assert (drug.charge, drug.unit_basis, drug.units) == (Decimal("23800"), "UN", Decimal("280"))
+    assert drug.date == DateRange(dt.date(2026, 10, 5), dt.date(2026, 10, 9))
+    assert drug.date.days == 5 and drug.date.is_range
+    assert drug.control_number == "NWI0001L1"
+    assert drug.drug == Drug("44206043710", Decimal("1400"), "ML")
+    assert drug.diagnosis_pointers == (1,)
+    assert [line.procedure.code for line in (initial, additional)] == ["96365", "96366"]
+    assert additional.units == Decimal("10")
+    assert visit_line.procedure.modifiers == ("25",)
+    assert visit_line.notes == ("VISIT BEFORE FIRST INFUSION",)
+    assert visit_line.drug is None
+
+    assert visit.patient is not None and visit.patient.relationship == "19"
+    assert visit.birth_date == dt.date(2015, 6, 6)  # the patient's, not the subscriber's
+    assert visit.subscriber.filing_indicator == "CI"
+    assert [d.code for d in visit.diagnoses] == ["J069", "R509"]
+    assert visit.lines[0].diagnosis_pointers == (1, 2)
+
+
+def test_837i_claim_has_revenue_codes_bill_type_and_statement_period():
+    (claim,) = claims("837i-ivig-outpatient.x12")
+    assert (claim.kind, claim.bill_type) == ("837I", "131")
+    assert claim.statement_period == DateRange(dt.date(2026, 10, 6), dt.date(2026, 10, 6))
+    assert claim.subscriber.filing_indicator == "MA"
+    drug, initial, additional = claim.lines
+    assert (drug.revenue_code, drug.procedure.code, drug.units) == ("0636", "J1569", Decimal("120"))
+    assert drug.drug == Drug("00944270006", Decimal("600"), "ML")
+    assert drug.date == DateRange(dt.date(2026, 10, 6), dt.date(2026, 10, 6))
+    assert (initial.revenue_code, additional.units) == ("0260", Decimal("2"))
+    assert drug.diagnosis_pointers == ()
+
+
+def test_segments_are_kept_with_their_positions():
+    ivig, _ = claims("837p-ivig-clinic.x12")
+    assert ivig.number == 21
+    assert [s.id for s in ivig.segments] == ["CLM", "HI"]
+    assert [s.number for s in ivig.lines[0].segments] == [23, 24, 25, 26, 27, 28]
+    assert ivig.lines[0].segments[1].elements == ("SV1", "HC:J1459:JZ", "23800", "UN", "280", "", "", "1")
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ("SV1*HC:96365*1250*", "SV1*HC:96365*12,50*", "segment 30: SV102 '12,50' is not a number"),
+        ("DTP*472*D8*20261005", "DTP*472*D8*20261305", "segment 39: DTP03 '20261305' is not a date (CCYYMMDD)"),
+        ("RD8*20261005-20261009~\nREF*6R*NWI0001L1", "RD8*20261009-20261005~\nREF*6R*NWI0001L1",
+         "segment 25: DTP03 '20261009-20261005' ends before it starts"),
+        ("LX*2", "LX*B", "segment 29: LX01 'B' is not a whole number"),
+    ],
+)
+def test_values_a_rule_would_rely_on_must_parse(old, new, message):
+    data = (FIXTURES / "read" / "837p-ivig-clinic.x12").read_text()
+    assert old in data
+    raw = next(p for p in Reader(io.BytesIO(data.replace(old, new, 1).encode())) if isinstance(p, RawClaim))
+    with pytest.raises(UnreadableInput) as error:
+        build_claim(raw)
+    assert str(error.value) == message
