@@ -1,8 +1,9 @@
-"""The `edi-ivig` command line: check, fix and validate 837P/837I files.
+"""The `edi-ivig` command line: check, fix, validate, rules, regress.
 
 Exit codes: 0 done and no error finding remains; 1 done and error findings
-remain (for `validate`: the file has implementation-guide errors); 2 usage
-error; 3 an input is unreadable or not an 837 (the message says where).
+remain (validate: guide errors; regress: a case failed); 2 usage error (a bad
+option or config file); 3 an input is unreadable or not an 837 (the message
+says where).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import click
 from edi_ivig import __version__, log
 from edi_ivig.errors import UnreadableInput
 from edi_ivig.files import atomic_output, open_input, same_file
-from edi_ivig.pipeline import FileResult, run
+from edi_ivig.pipeline import FileResult, Pipeline
+from edi_ivig.reports import text
+from edi_ivig.settings import Config, ConfigError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNREADABLE = 0, 1, 2, 3
 
@@ -33,47 +36,68 @@ def main(verbose: int, log_format: str) -> None:
     """Find, flag and fix the IVIG lines of HIPAA 5010 837P/837I claim files.
 
     edi-ivig reads 837P (005010X222A1) and 837I (005010X223A2) files, checks the
-    immune globulin lines of every claim and writes the corrected 837. Claims no
-    rule changes are written byte for byte as read.
+    immune globulin lines of every claim against the billing rules (see
+    `edi-ivig rules`) and writes the corrected 837. Claims no fix changes are
+    written byte for byte as read.
 
     \b
     Examples:
       edi-ivig check claims.837                 report, write nothing
-      edi-ivig fix claims.837 -o fixed.837      write the corrected 837
+      edi-ivig fix claims.837 -o fixed.837      apply the safe fixes
+      edi-ivig fix claims.837 -o fixed.837 --unsafe-fixes
+                                                also the fixes a provider must stand behind
       edi-ivig fix - -o - < in.837 > out.837    as a filter in a pipeline
       edi-ivig validate claims.837 --999 ack    pyx12 implementation-guide check
+      edi-ivig rules                            the rules, their severity and fix safety
+      edi-ivig regress fixtures/rules           re-run regression cases
 
     Exit codes: 0 done, no error finding left; 1 error findings left (validate:
-    guide errors found); 2 usage error; 3 input unreadable or not an 837.
+    guide errors; regress: a case failed); 2 usage error; 3 input unreadable or
+    not an 837.
     """
     log.configure(verbose, log_format)
+
+
+config_option = click.option(
+    "--config", "config_path", type=click.Path(exists=True, dir_okay=False), default=None,
+    help="A TOML file layered over the defaults (config/default.toml): rule switches, severities,"
+    " fix policy, per-payer overrides.",
+)
+
+
+def _load_config(path: str | None) -> Config:
+    try:
+        return Config.load(path)
+    except ConfigError as error:
+        raise click.UsageError(f"config: {error}") from None
 
 
 def _fail_unreadable(name: str, error: UnreadableInput) -> None:
     click.echo(f"edi-ivig: {name}: cannot read: {error.message}", err=True)
 
 
-def _summary(result: FileResult) -> str:
-    s = result.stats
-    kinds = "/".join(sorted(s.kinds)) or "837"
-    return (
-        f"{result.name}: {kinds}, {s.interchanges} interchange(s), {s.transactions} transaction(s),"
-        f" {s.claims} claim(s), {s.service_lines} service line(s); no findings"
-    )
+def _report(result: FileResult, to_stderr: bool) -> None:
+    click.echo(text.summary(result), err=to_stderr)
+    for line in text.finding_lines(result):
+        click.echo(line, err=to_stderr)
 
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=INPUT, metavar="INPUT...")
-def check(inputs: tuple[str, ...]) -> None:
+@config_option
+def check(inputs: tuple[str, ...], config_path: str | None) -> None:
     """Report what the rules find in each INPUT; write no EDI.
 
-    INPUT is an 837 file, or - for stdin. Prints one summary line per file.
+    INPUT is an 837 file, or - for stdin. Prints a summary line per file and a
+    line per finding: claim, line (LX as read), rule, severity, 277CA status
+    code, whether a fix is available, and what to do.
     """
+    pipeline = Pipeline(_load_config(config_path))
     code = EXIT_OK
     for name in inputs:
         try:
             with open_input(name) as stream:
-                result = run(stream, name=name)
+                result = pipeline.run(stream, name=name)
         except UnreadableInput as error:
             _fail_unreadable(name, error)
             code = EXIT_UNREADABLE
@@ -82,7 +106,9 @@ def check(inputs: tuple[str, ...]) -> None:
             click.echo(f"edi-ivig: {name}: {error.strerror or error}", err=True)
             code = EXIT_UNREADABLE
             continue
-        click.echo(_summary(result))
+        _report(result, to_stderr=False)
+        if result.has_errors and code == EXIT_OK:
+            code = EXIT_FINDINGS
     sys.exit(code)
 
 
@@ -93,25 +119,36 @@ def check(inputs: tuple[str, ...]) -> None:
     help="Where to write the corrected 837 (- for stdout). Written atomically: a"
     " temporary file renamed into place, nothing left behind on error.",
 )
-def fix(input_: str, output: str) -> None:
+@click.option(
+    "--unsafe-fixes", is_flag=True,
+    help="Also apply the fixes that assert something the provider must stand behind"
+    " (adding JZ or 25, replacing a NOC code). Safe fixes are always applied.",
+)
+@config_option
+def fix(input_: str, output: str, unsafe_fixes: bool, config_path: str | None) -> None:
     """Write INPUT with the fixes applied to OUTPUT.
 
-    Claims no fix changes are written exactly as read; a file with nothing to
-    fix comes out byte-identical. INPUT is never modified.
+    Safe fixes (mechanical: splitting a date range into per-day lines, units in
+    the descriptor's unit, the NOS narrative) are applied; unsafe ones only with
+    --unsafe-fixes or when the config says so for a rule. Claims no fix changes
+    are written exactly as read; a file with nothing to fix comes out
+    byte-identical. INPUT is never modified. The summary and findings go to
+    stdout, or to stderr when OUTPUT is -.
     """
     if same_file(input_, output):
         raise click.UsageError("OUTPUT is the same file as INPUT; edi-ivig never modifies its input")
+    pipeline = Pipeline(_load_config(config_path), fix=True, unsafe_fixes=unsafe_fixes)
     try:
         with open_input(input_) as source, atomic_output(output) as sink:
-            result = run(source, sink, name=input_)
+            result = pipeline.run(source, sink, name=input_)
     except UnreadableInput as error:
         _fail_unreadable(input_, error)
         sys.exit(EXIT_UNREADABLE)
     except OSError as error:
         click.echo(f"edi-ivig: {error.filename or input_}: {error.strerror or error}", err=True)
         sys.exit(EXIT_UNREADABLE)
-    click.echo(_summary(result), err=output == "-")
-    sys.exit(EXIT_OK)
+    _report(result, to_stderr=output == "-")
+    sys.exit(EXIT_FINDINGS if result.has_errors else EXIT_OK)
 
 
 @main.command()
@@ -163,3 +200,53 @@ def validate(inputs: tuple[str, ...], ack_path: str | None) -> None:
                 position = f", position {e.position} in its transaction" if e.position else ""
                 click.echo(f"    {where} ({what}{position}): {e.message}")
     sys.exit(code)
+
+
+@main.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "markdown", "json"]), default="table", show_default=True,
+    help="A table for the terminal, a markdown table for documents, or JSON for tools.",
+)
+def rules(fmt: str) -> None:
+    """List the rules: id, title, claim types, severity, fix safety, 277CA code."""
+    from edi_ivig.reports.rules import render
+
+    click.echo(render(fmt), nl=fmt != "table")
+
+
+@main.command()
+@click.argument("cases_dir", type=click.Path(exists=True, file_okay=False), metavar="CASES_DIR")
+@click.option(
+    "--update", is_flag=True,
+    help="Rewrite each failing case's expected.x12 and findings.json with what it produced."
+    " Review the change (git diff) before keeping it.",
+)
+def regress(cases_dir: str, update: bool) -> None:
+    """Run the regression cases under CASES_DIR and show what differs.
+
+    A case is a folder with input.x12, expected.x12 (the corrected 837),
+    findings.json (the expected findings) and an optional case.toml (mode,
+    unsafe_fixes, config). EDI differences are shown one segment per line.
+    """
+    from edi_ivig import regress as cases
+
+    found = cases.find_cases(Path(cases_dir))
+    if not found:
+        raise click.UsageError(f"no case (a folder with input.x12) under {cases_dir}")
+    failed = 0
+    for case in found:
+        outcome = cases.run_case(case)
+        name = str(case.folder)
+        if outcome.passed:
+            click.echo(f"ok    {name}")
+            continue
+        failed += 1
+        click.echo(f"FAIL  {name}" + (f": {outcome.error}" if outcome.error else ""))
+        for line in outcome.output_diff + outcome.findings_diff:
+            click.echo(f"      {line}")
+        if update and outcome.error is None:
+            cases.update(outcome)
+            click.echo("      (expectations updated)")
+    click.echo(f"{len(found) - failed} passed, {failed} failed")
+    sys.exit(EXIT_FINDINGS if failed and not update else EXIT_OK)
+

@@ -159,7 +159,12 @@ class Patient:
 
 @attrs.frozen
 class ServiceLine:
-    """One 2400 loop (LX through the segment before the next LX), with its 2410 drug."""
+    """One 2400 loop (LX through the segment before the next LX), with its 2410 drug.
+
+    The `with_*` methods are the only way edits reach X12: each changes the
+    element that holds a field and parses the line again, so fields and
+    segments never disagree.
+    """
 
     number: int  # LX01 as read
     procedure: Procedure
@@ -173,6 +178,65 @@ class ServiceLine:
     notes: tuple[str, ...]  # NTE02
     drug: Drug | None
     segments: tuple[Segment, ...]
+    delimiters: Delimiters
+
+    @property
+    def service(self) -> Segment:
+        """The SV1 (837P) or SV2 (837I) segment."""
+        return self.segments[1]
+
+    @property
+    def codes(self) -> frozenset[str]:
+        """The procedure code and its modifiers."""
+        return frozenset((self.procedure.code, *self.procedure.modifiers))
+
+    def with_units(self, units: Decimal) -> ServiceLine:
+        return self._with_service(4 if self.service.id == "SV1" else 5, format_number(units))
+
+    def with_charge(self, charge: Decimal) -> ServiceLine:
+        return self._with_service(2 if self.service.id == "SV1" else 3, format_number(charge))
+
+    def with_procedure(
+        self, code: str | None = None, modifiers: Sequence[str] | None = None, description: str | None = None
+    ) -> ServiceLine:
+        """Change SV101/SV202: the code, the modifiers (all four slots), the description."""
+        p = self.procedure
+        code = p.code if code is None else code
+        modifiers = list(p.modifiers if modifiers is None else modifiers)
+        if len(modifiers) > 4:
+            raise ValueError("a service line carries at most four modifiers")
+        description = p.description if description is None else description
+        parts = [p.qualifier, code, *modifiers, *[""] * (4 - len(modifiers)), description]
+        while parts and not parts[-1]:  # X12 drops trailing empty components
+            parts.pop()
+        return self._with_service(1 if self.service.id == "SV1" else 2, self.delimiters.component.join(parts))
+
+    def with_date(self, dates: DateRange) -> ServiceLine:
+        """Set DTP*472: D8 for one day, RD8 for a range."""
+        value = ("D8", _ccyymmdd(dates.start)) if not dates.is_range else (
+            "RD8", f"{_ccyymmdd(dates.start)}-{_ccyymmdd(dates.end)}"
+        )
+        return self._with_segment(
+            lambda s: s.id == "DTP" and s.get(1) == "472",
+            lambda s: s.with_element(2, value[0]).with_element(3, value[1]),
+        )
+
+    def with_control_number(self, value: str) -> ServiceLine:
+        return self._with_segment(lambda s: s.id == "REF" and s.get(1) == "6R", lambda s: s.with_element(2, value))
+
+    def with_drug_quantity(self, quantity: Decimal) -> ServiceLine:
+        return self._with_segment(lambda s: s.id == "CTP", lambda s: s.with_element(4, format_number(quantity)))
+
+    def _with_service(self, index: int, value: str) -> ServiceLine:
+        return self._with_segment(lambda s: s is self.service, lambda s: s.with_element(index, value))
+
+    def _with_segment(self, which, change) -> ServiceLine:  # type: ignore[no-untyped-def]
+        position = next((i for i, s in enumerate(self.segments) if i > 0 and which(s)), None)
+        if position is None:
+            raise ValueError("the line has no segment to change")
+        segments = list(self.segments)
+        segments[position] = change(segments[position])
+        return ServiceLine.from_segments(segments, self.delimiters)
 
     @classmethod
     def from_segments(cls, segments: Sequence[Segment], delimiters: Delimiters) -> ServiceLine:
@@ -222,7 +286,7 @@ class ServiceLine:
                 unit = segment.components(5, delimiters)[0] or None
         if has_drug:
             line["drug"] = Drug(ndc, quantity, unit)
-        return cls(notes=tuple(notes), segments=tuple(segments), **line)
+        return cls(notes=tuple(notes), segments=tuple(segments), delimiters=delimiters, **line)
 
 
 @attrs.frozen
@@ -265,6 +329,9 @@ class Claim:
     @property
     def all_segments(self) -> tuple[Segment, ...]:
         return self.segments + tuple(s for line in self.lines for s in line.segments)
+
+    def with_lines(self, lines: Sequence[ServiceLine]) -> Claim:
+        return attrs.evolve(self, lines=tuple(lines))
 
 
 # -- building from what the reader yields ----------------------------------------------------
@@ -360,7 +427,20 @@ def patient(loop: Loop) -> Patient:
     return Patient(segments[0].get(1), pat.get(1) if pat else "", name, _birth_date(segments), tuple(segments))
 
 
-# -- element parsing -------------------------------------------------------------------------
+# -- element formatting and parsing ----------------------------------------------------------
+
+
+def format_number(value: Decimal) -> str:
+    """An X12 decimal: no exponent, no trailing zeros after the point (23800, 4760.5)."""
+    text = f"{value:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def _ccyymmdd(day: dt.date) -> str:
+    return day.strftime("%Y%m%d")
+
 
 
 def _segments(pieces: Sequence[str], first_number: int, d: Delimiters) -> list[Segment]:

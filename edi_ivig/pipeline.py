@@ -1,50 +1,192 @@
-"""Read → (rules) → write, one claim at a time.
+"""Read → rules → write, one claim at a time.
 
-The only place that walks a file's claims, and (from the rules issue on) the
-only place that orders rules and applies their edits. With no rule that wants
-a claim, the claim is never parsed: it goes from the reader to the writer as
-the text it was read as.
+The only place that walks a file's claims, orders the rules, applies their
+edits and turns problems into findings. A claim with no immune globulin (or
+unclassified-drug) code is never parsed: it goes from the reader to the writer
+as the text it was read as.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import BinaryIO
 
 import attrs
 
+from edi_ivig.errors import UnreadableInput
 from edi_ivig.log import get_logger
-from edi_ivig.reader import Reader, ReadStats, ReadWarning
+from edi_ivig.model import Claim, ServiceLine, build_claim
+from edi_ivig.reader import RawClaim, Reader, ReadStats, ReadWarning
+from edi_ivig.reference import Reference, default_reference
+from edi_ivig.rules import RULES, Context, Finding, Problem, ReplaceLine, Rule
+from edi_ivig.settings import Config, RuleSettings
 from edi_ivig.writer import Writer
+
+# A claim the rules want but cannot read (a malformed amount or date on it) is passed
+# through unchanged with this finding, instead of failing the whole file.
+UNREADABLE_CLAIM = "IG00"
+UNREADABLE_STATUS = "A7:21"
+
+
+@attrs.frozen
+class ClaimResult:
+    """What the rules made of one claim."""
+
+    claim_id: str
+    number: int  # segment number of CLM
+    kind: str
+    findings: tuple[Finding, ...]
+    original: Claim | None  # the parsed claim, when a rule looked at it
+    edited: Claim | None  # the claim after fixes, when a fix changed it
+
+    @property
+    def changed(self) -> bool:
+        return self.edited is not None
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity == "error" and not f.fixed for f in self.findings)
 
 
 @attrs.frozen
 class FileResult:
-    """What happened to one input."""
+    """What happened to one input. `claims` holds the claims with findings or changes."""
 
     name: str
+    mode: str
     stats: ReadStats
     warnings: tuple[ReadWarning, ...]
-    changed_claims: int = 0
+    claims: tuple[ClaimResult, ...]
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(f for claim in self.claims for f in claim.findings)
+
+    @property
+    def changed_claims(self) -> int:
+        return sum(1 for claim in self.claims if claim.changed)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(claim.has_errors for claim in self.claims)
 
 
-def run(source: BinaryIO, sink: BinaryIO | None = None, *, name: str = "-") -> FileResult:
-    """Read `source`; when `sink` is given, write the (corrected) 837 to it."""
-    log = get_logger().bind(file=name)
-    reader = Reader(source)
-    writer = Writer(sink) if sink is not None else None
-    for part in reader:
+class Pipeline:
+    """The rules and the config, ready to run over any number of files (and threads)."""
+
+    def __init__(
+        self,
+        config: Config | None = None,
+        reference: Reference | None = None,
+        *,
+        fix: bool = False,
+        unsafe_fixes: bool = False,
+        rules: Iterable[Rule] = RULES,
+    ):
+        self.config = config or Config.load()
+        self.reference = reference or default_reference()
+        self.fix = fix
+        self.unsafe_fixes = unsafe_fixes
+        self.rules = tuple(rules)
+        self._watched = self.reference.watched_codes
+
+    @property
+    def mode(self) -> str:
+        return "fix" if self.fix else "check"
+
+    def wants(self, raw: RawClaim) -> bool:
+        return not raw.procedure_codes().isdisjoint(self._watched)
+
+    def process(self, raw: RawClaim) -> ClaimResult:
+        """Run the rules over one claim; fix it if the mode says so."""
+        kind = raw.transaction.kind
+        if not self.wants(raw):
+            return ClaimResult(raw.claim_id, raw.number, kind, (), None, None)
+        try:
+            claim = build_claim(raw)
+        except UnreadableInput as error:
+            finding = Finding(
+                UNREADABLE_CLAIM, "error", raw.claim_id, None,
+                f"the claim cannot be checked: {error.message}; it is passed on unchanged", False, UNREADABLE_STATUS,
+            )
+            return ClaimResult(raw.claim_id, raw.number, kind, (finding,), None, None)
+        settings = self.config.for_claim(claim.subscriber.payer_id, claim.subscriber.filing_indicator)
+        ctx = Context(self.reference, settings)
+        original, findings = claim, []
+        for rule in self.rules:
+            rule_settings = settings.rule(rule.id)
+            if not rule_settings.enabled or kind not in rule.claim_types:
+                continue
+            problems = list(rule.check(claim, ctx))
+            apply = self._applies(rule, rule_settings)
+            for problem in problems:
+                fixed = apply and problem.edit is not None
+                if fixed:
+                    claim = _apply(claim, problem.edit)  # type: ignore[arg-type]
+                findings.append(self._finding(rule, rule_settings, claim, problem, fixed))
+        edited = claim if claim is not original else None
+        return ClaimResult(raw.claim_id, raw.number, kind, tuple(findings), original, edited)
+
+    def _applies(self, rule: Rule, settings: RuleSettings) -> bool:
+        if not self.fix or rule.fix is None or settings.fix == "never":
+            return False
+        return rule.fix == "safe" or self.unsafe_fixes or settings.fix == "always"
+
+    @staticmethod
+    def _finding(rule: Rule, settings: RuleSettings, claim: Claim, problem: Problem, fixed: bool) -> Finding:
+        return Finding(
+            rule=rule.id,
+            severity=settings.severity if problem.severity is None else problem.severity,
+            claim_id=claim.id,
+            line=problem.line.number if problem.line is not None else None,
+            message=problem.message,
+            fixed=fixed,
+            status_code=problem.status_code or rule.status_code,
+            fix=rule.fix if problem.edit is not None and not fixed else None,
+        )
+
+    def run(self, source: BinaryIO, sink: BinaryIO | None = None, *, name: str = "-") -> FileResult:
+        """Read `source`; when `sink` is given, write the (corrected) 837 to it."""
+        log = get_logger().bind(file=name)
+        reader = Reader(source)
+        writer = Writer(sink) if sink is not None else None
+        kept = []
+        for part in reader:
+            edited = None
+            if isinstance(part, RawClaim):
+                result = self.process(part)
+                if result.findings or result.changed:
+                    kept.append(result)
+                    log.debug(
+                        "claim_checked", segment=result.number, findings=len(result.findings),
+                        rules=sorted({f.rule for f in result.findings}), changed=result.changed,
+                    )
+                edited = result.edited if self.fix else None
+            if writer is not None:
+                writer.write(part, edited)
         if writer is not None:
-            writer.write(part)
-    if writer is not None:
-        writer.close()
-    for warning in reader.warnings:
-        log.warning("read_warning", message=warning.message, segment=warning.segment)
-    stats = reader.stats
-    log.info(
-        "file_read",
-        interchanges=stats.interchanges,
-        transactions=stats.transactions,
-        claims=stats.claims,
-        service_lines=stats.service_lines,
-    )
-    return FileResult(name, stats, tuple(reader.warnings))
+            writer.close()
+        for warning in reader.warnings:
+            log.warning("read_warning", message=warning.message, segment=warning.segment)
+        result = FileResult(name, self.mode, reader.stats, tuple(reader.warnings), tuple(kept))
+        log.info(
+            "file_done", claims=reader.stats.claims, changed=result.changed_claims,
+            findings=len(result.findings), errors=sum(1 for f in result.findings if f.severity == "error" and not f.fixed),
+        )
+        return result
+
+
+def _apply(claim: Claim, edit: ReplaceLine) -> Claim:
+    position = next((i for i, line in enumerate(claim.lines) if line is edit.line), None)
+    if position is None:  # a rule bug: two problems of one rule edit the same line
+        raise RuntimeError("an edit names a line the claim no longer has")
+    lines: list[ServiceLine] = list(claim.lines)
+    lines[position : position + 1] = edit.replacement
+    return claim.with_lines(lines)
+
+
+def run(source: BinaryIO, sink: BinaryIO | None = None, *, name: str = "-", pipeline: Pipeline | None = None) -> FileResult:
+    """Read and (when `sink` is given) write one file; without a pipeline, check with the defaults."""
+    if pipeline is None:
+        pipeline = Pipeline(fix=sink is not None)
+    return pipeline.run(source, sink, name=name)

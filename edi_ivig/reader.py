@@ -117,6 +117,21 @@ class RawClaim:
         terminator = self.delimiters.segment
         return terminator + terminator.join(self.pieces)
 
+    def procedure_codes(self) -> set[str]:
+        """The codes of its SV101/SV202, read without building the model (a cheap filter)."""
+        d = self.delimiters
+        sv1, sv2 = "SV1" + d.element, "SV2" + d.element
+        codes = set()
+        for piece in self.pieces:
+            text = piece.lstrip(WHITESPACE)
+            if text.startswith(sv1) or text.startswith(sv2):
+                elements = text.split(d.element, 3)
+                composite = elements[1] if text[2] == "1" else elements[2] if len(elements) > 2 else ""
+                parts = composite.split(d.component, 2)
+                if len(parts) > 1:
+                    codes.add(parts[1])
+        return codes
+
 
 @attrs.frozen
 class Passthrough:

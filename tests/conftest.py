@@ -16,12 +16,21 @@ READABLE = sorted((FIXTURES / "read").glob("*.x12"))
 UNREADABLE = sorted((FIXTURES / "unreadable").glob("*.x12"))
 
 
-def fix_bytes(data: bytes) -> bytes:
-    """Run the fix pipeline on bytes and return the output bytes."""
-    from edi_ivig.pipeline import run
+def roundtrip(data: bytes) -> bytes:
+    """Read and write with no rule: what the lossless invariant is about."""
+    from edi_ivig.pipeline import Pipeline
 
     sink = io.BytesIO()
-    run(io.BytesIO(data), sink)
+    Pipeline(fix=True, rules=()).run(io.BytesIO(data), sink)
+    return sink.getvalue()
+
+
+def fix_bytes(data: bytes, *, unsafe: bool = False) -> bytes:
+    """Run `fix` with the default rules and config."""
+    from edi_ivig.pipeline import Pipeline
+
+    sink = io.BytesIO()
+    Pipeline(fix=True, unsafe_fixes=unsafe).run(io.BytesIO(data), sink)
     return sink.getvalue()
 
 

@@ -12,19 +12,27 @@ from click.testing import CliRunner
 from conftest import FIXTURES, READABLE, UNREADABLE
 from edi_ivig.cli import main
 
-CLINIC = FIXTURES / "read" / "837p-ivig-clinic.x12"
+CLINIC = FIXTURES / "read" / "837p-ivig-clinic.x12"  # a 5-day J1459 course on one line: IG01 splits it
+CLEAN = FIXTURES / "read" / "837i-ivig-outpatient.x12"  # nothing for the rules to find
 
 
 def invoke(*args, **kwargs):
     return CliRunner().invoke(main, [str(a) for a in args], **kwargs)
 
 
-def test_check_prints_one_summary_line_per_file_and_writes_nothing(tmp_path):
-    result = invoke("check", *READABLE)
-    assert result.exit_code == 0, result.stderr
+def test_check_prints_a_summary_and_the_findings_and_exits_1_on_errors():
+    result = invoke("check", CLINIC, CLEAN)
+    assert result.exit_code == 1, result.stderr
     lines = result.stdout.splitlines()
-    assert len(lines) == len(READABLE)
-    assert f"{CLINIC}: 837P, 1 interchange(s), 1 transaction(s), 2 claim(s), 5 service line(s); no findings" in lines
+    assert lines[0] == (
+        f"{CLINIC}: 837P, 2 claim(s), 5 service line(s); 0 claim(s) changed; 3 finding(s): 0 fixed, 3 error(s) left"
+    )
+    assert lines[1].startswith("  NWI-0001 line 1: IG01 error [A7:187] (safe fix available) J1459-JZ on 2026-10-05..2026-10-09")
+    assert lines[-1] == f"{CLEAN}: 837I, 1 claim(s), 3 service line(s); 0 claim(s) changed; no findings"
+
+
+def test_check_exits_0_when_nothing_is_found():
+    assert invoke("check", CLEAN).exit_code == 0
 
 
 def test_check_goes_on_past_an_unreadable_file_and_exits_3():
@@ -36,10 +44,18 @@ def test_check_goes_on_past_an_unreadable_file_and_exits_3():
 
 def test_fix_writes_the_output_atomically(tmp_path):
     output = tmp_path / "fixed.x12"
+    result = invoke("fix", CLEAN, "-o", output)
+    assert result.exit_code == 0, result.stderr
+    assert output.read_bytes() == CLEAN.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fixed.x12"]
+
+
+def test_fix_applies_safe_fixes_and_exits_0_when_no_error_is_left(tmp_path):
+    output = tmp_path / "fixed.x12"
     result = invoke("fix", CLINIC, "-o", output)
     assert result.exit_code == 0, result.stderr
-    assert output.read_bytes() == CLINIC.read_bytes()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["fixed.x12"]
+    assert "3 finding(s): 3 fixed, 0 error(s) left" in result.stdout
+    assert output.read_bytes().count(b"DTP*472*D8*") == 17  # 15 split lines, the visit, the other claim
 
 
 def test_fix_never_overwrites_its_input(tmp_path):
@@ -56,13 +72,13 @@ def test_fix_replaces_an_existing_output_only_on_success(tmp_path):
     output.write_bytes(b"previous run")
     assert invoke("fix", UNREADABLE[0], "-o", output).exit_code == 3
     assert output.read_bytes() == b"previous run"
-    assert invoke("fix", CLINIC, "-o", output).exit_code == 0
-    assert output.read_bytes() == CLINIC.read_bytes()
+    assert invoke("fix", CLEAN, "-o", output).exit_code == 0
+    assert output.read_bytes() == CLEAN.read_bytes()
 
 
 def test_fix_as_a_filter_keeps_stdout_for_edi_only():
     # A real process, so stdin/stdout are the pipes a shell pipeline would give.
-    data = CLINIC.read_bytes()
+    data = CLEAN.read_bytes()
     done = subprocess.run(
         [sys.executable, "-m", "edi_ivig", "fix", "-", "-o", "-"], input=data, capture_output=True, check=False
     )
@@ -92,16 +108,16 @@ def test_a_missing_input_is_unreadable_and_named(tmp_path):
     assert "nope.x12" in result.stderr
 
 
-@pytest.mark.parametrize("command", ["check", "fix", "validate"])
+@pytest.mark.parametrize("command", ["check", "fix", "validate", "regress"])
 def test_help_explains_each_command(command):
     result = invoke(command, "--help")
     assert result.exit_code == 0
-    assert "INPUT" in result.stdout
+    assert "INPUT" in result.stdout or "CASES_DIR" in result.stdout
 
 
 def test_top_level_help_lists_commands_exit_codes_and_examples():
     text = invoke("--help").stdout
-    for word in ("check", "fix", "validate", "Exit codes", "edi-ivig fix claims.837 -o fixed.837"):
+    for word in ("check", "fix", "validate", "rules", "regress", "Exit codes", "--unsafe-fixes"):
         assert word in text
 
 

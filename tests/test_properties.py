@@ -8,7 +8,7 @@ import attrs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES, fix_bytes
+from conftest import FIXTURES, roundtrip
 from edi_ivig.model import ServiceLine, build_claim
 from edi_ivig.reader import RawClaim, Reader, TransactionEnd
 from edi_ivig.writer import Writer
@@ -40,7 +40,7 @@ def summary(data: bytes):
 def test_any_legal_delimiters_round_trip_byte_identical(source, style):
     original = source.read_bytes()
     data = rerender(original, *style)
-    assert fix_bytes(data) == data
+    assert roundtrip(data) == data
     assert summary(data) == summary(original)
 
 

@@ -1,0 +1,175 @@
+"""Reference tables from config/: HCPCS codes, NDC products, procedure code roles.
+
+Data, not logic: each CSV names its source and effective date in `#` lines at
+the top, and each row its own source. The date of service picks the code row
+(codes are added and terminated; J1553 is IV and billed per 100 mg from
+2026-04-01). Loaded once per process and shared read-only.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from importlib import resources
+from importlib.resources.abc import Traversable
+
+import attrs
+
+# Codes that stand for "some drug we have no code for"; whether such a line is
+# immune globulin depends on its NDC.
+UNCLASSIFIED_DRUG_CODES = frozenset({"J3490", "J3590", "J7799"})
+
+
+@attrs.frozen
+class HcpcsCode:
+    code: str
+    product: str
+    route: str  # IV, SC, IM, or "" for unclassified-drug and service codes
+    unit_mg: int | None  # the descriptor's billing unit
+    noc: bool
+    effective_from: dt.date | None
+    terminated_on: dt.date | None
+
+    def valid_on(self, day: dt.date) -> bool:
+        return (self.effective_from is None or day >= self.effective_from) and (
+            self.terminated_on is None or day <= self.terminated_on
+        )
+
+    @property
+    def is_immune_globulin_drug(self) -> bool:
+        """An IV or SC immune globulin product code (not IM gamma globulin, not Q2052)."""
+        return self.route in ("IV", "SC")
+
+
+@attrs.frozen
+class NdcProduct:
+    ndc: str
+    product: str
+    hcpcs: str
+    concentration_pct: Decimal | None
+    grams_per_package: Decimal | None
+    ml_per_package: Decimal | None
+    route: str
+
+    @property
+    def grams_per_ml(self) -> Decimal | None:
+        return self.concentration_pct / 100 if self.concentration_pct is not None else None
+
+
+@attrs.frozen
+class Table:
+    """A CSV table and what its header says of it."""
+
+    name: str
+    header: tuple[str, ...]  # the "# key: value" lines
+    rows: tuple[dict[str, str], ...]
+
+    def meta(self, key: str) -> str | None:
+        prefix = f"# {key}:"
+        return next((line[len(prefix):].strip() for line in self.header if line.startswith(prefix)), None)
+
+
+class Reference:
+    """The reference tables, indexed for the rules."""
+
+    def __init__(self, tables: dict[str, Table]):
+        self.tables = tables
+        self._codes: dict[str, list[HcpcsCode]] = {}
+        for row in tables["hcpcs_immune_globulin"].rows:
+            code = HcpcsCode(
+                code=row["hcpcs"],
+                product=row["product"],
+                route=row["route"],
+                unit_mg=int(row["unit_mg"]) if row["unit_mg"] else None,
+                noc=row["noc"] == "Y",
+                effective_from=_date(row["effective_from"]),
+                terminated_on=_date(row["terminated_on"]),
+            )
+            self._codes.setdefault(code.code, []).append(code)
+        self._ndcs = {
+            row["ndc11"]: NdcProduct(
+                ndc=row["ndc11"],
+                product=row["product"],
+                hcpcs=row["hcpcs"],
+                concentration_pct=_decimal(row["concentration_pct"]),
+                grams_per_package=_decimal(row["grams_per_package"]),
+                ml_per_package=_decimal(row["ml_per_package"]),
+                route=row["route"],
+            )
+            for row in tables["ndc_immune_globulin"].rows
+        }
+        self._groups: dict[str, str] = {row["code"]: row["group"] for row in tables["procedure_codes"].rows}
+
+    def code(self, code: str, on: dt.date | None) -> HcpcsCode | None:
+        """The row of an immune globulin (or unclassified-drug) code valid on a date of service.
+
+        Without a date (an 837I line with none), the row with no end date, if any.
+        """
+        rows = self._codes.get(code, ())
+        if on is None:
+            return next((r for r in rows if r.terminated_on is None), None)
+        return next((r for r in rows if r.valid_on(on)), None)
+
+    def ndc(self, ndc: str | None) -> NdcProduct | None:
+        return self._ndcs.get(ndc) if ndc else None
+
+    def group(self, code: str) -> str | None:
+        """The role of a procedure code (iv_initial, em_visit, ...), or None."""
+        return self._groups.get(code)
+
+    def codes_in(self, *groups: str) -> frozenset[str]:
+        return frozenset(code for code, group in self._groups.items() if group in groups)
+
+    @functools.cached_property
+    def watched_codes(self) -> frozenset[str]:
+        """Procedure codes that put a claim in front of the rules: immune globulin and unclassified drugs."""
+        return frozenset(self._codes)
+
+    def product_names(self) -> set[str]:
+        """Every brand the tables name, without strengths: "Gamunex-C / Gammaked" gives both."""
+        names = {row.product for rows in self._codes.values() for row in rows if row.is_immune_globulin_drug and not row.noc}
+        names |= {p.product for p in self._ndcs.values()}
+        brands = set()
+        for name in names:
+            for part in name.split(" / "):
+                words = [w for w in part.split("(")[0].split() if not w.endswith("%")]
+                if words:
+                    brands.add(" ".join(words))
+        return brands
+
+    def specific_code(self, ndc: NdcProduct, on: dt.date | None) -> HcpcsCode | None:
+        """The product's own (not NOC) code valid on the date, from the NDC crosswalk."""
+        row = self.code(ndc.hcpcs, on)
+        return row if row is not None and not row.noc else None
+
+
+@functools.cache
+def default_reference() -> Reference:
+    folder = resources.files("edi_ivig.config")
+    return Reference({name: read_table(folder, name) for name in ("hcpcs_immune_globulin", "ndc_immune_globulin", "procedure_codes")})
+
+
+def read_table(folder: Traversable, name: str) -> Table:
+    with folder.joinpath(f"{name}.csv").open(encoding="utf-8", newline="") as f:
+        lines = f.read().splitlines()
+    header = tuple(_header_lines(lines))
+    rows = tuple(csv.DictReader(line for line in lines if not line.startswith("#")))
+    return Table(name, header, rows)
+
+
+def _header_lines(lines: Iterable[str]) -> Iterator[str]:
+    for line in lines:
+        if not line.startswith("#"):
+            return
+        yield line
+
+
+def _date(text: str) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def _decimal(text: str) -> Decimal | None:
+    return Decimal(text) if text else None

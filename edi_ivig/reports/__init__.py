@@ -1,0 +1,1 @@
+"""What edi-ivig tells people and machines about a run."""

@@ -1,0 +1,48 @@
+"""`edi-ivig rules`: the rule list as a terminal table, markdown or JSON."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from rich.console import Console
+from rich.table import Table
+
+from edi_ivig.rules import RULES
+
+COLUMNS = ("id", "title", "claims", "severity", "fix", "277CA")
+
+
+def rows() -> list[dict[str, str]]:
+    return [
+        {
+            "id": rule.id,
+            "title": rule.title,
+            "claims": "/".join(sorted(rule.claim_types)),
+            "severity": rule.severity,
+            "fix": rule.fix or "none (flag only)",
+            "277CA": rule.status_code,
+            "policy": rule.policy,
+            "source": rule.source,
+            "example": rule.example,
+        }
+        for rule in sorted(RULES, key=lambda r: r.id)
+    ]
+
+
+def render(fmt: str) -> str:
+    data = rows()
+    if fmt == "json":
+        return json.dumps(data, indent=2)
+    if fmt == "markdown":
+        lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+        lines += ["| " + " | ".join(row[c] for c in COLUMNS) + " |" for row in data]
+        return "\n".join(lines)
+    table = Table(show_lines=False)
+    for column in COLUMNS:
+        table.add_column(column, overflow="fold")
+    for row in data:
+        table.add_row(*(row[c] for c in COLUMNS))
+    buffer = io.StringIO()
+    Console(file=buffer, width=120, force_terminal=False).print(table)
+    return buffer.getvalue()

@@ -1,0 +1,20 @@
+"""The rules, in the order the pipeline runs them.
+
+Order matters where one rule's fix changes what the next one sees: the per-day
+split (IG01) comes first, so units and narratives are checked per day; a NOC
+code is replaced (IG04, unsafe) before units and narrative are checked against
+the code that will be sent.
+"""
+
+from __future__ import annotations
+
+from edi_ivig.rules.base import Context, Finding, Problem, ReplaceLine, Rule
+from edi_ivig.rules.ig01_per_day_lines import PerDayLines
+from edi_ivig.rules.ig02_units import UnitsPerDescriptor
+from edi_ivig.rules.ig03_nos_narrative import NosNarrative
+from edi_ivig.rules.ig04_specific_code import SpecificCode
+
+RULES: tuple[Rule, ...] = (PerDayLines(), SpecificCode(), UnitsPerDescriptor(), NosNarrative())
+BY_ID = {rule.id: rule for rule in RULES}
+
+__all__ = ["BY_ID", "RULES", "Context", "Finding", "Problem", "ReplaceLine", "Rule"]

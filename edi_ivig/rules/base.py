@@ -1,0 +1,103 @@
+"""What a rule is, what it reports, and how it asks for a fix.
+
+A rule holds only its logic: `check` looks at one claim and yields a
+`Problem` for each thing wrong, with the `Edit` that would fix it when it can.
+Walking the claims, applying edits, honouring the fix mode and the config, and
+turning problems into `Finding`s all happen once, in `edi_ivig.pipeline`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import ClassVar
+
+import attrs
+
+from edi_ivig.model import Claim, ServiceLine
+from edi_ivig.reference import Reference
+from edi_ivig.settings import Settings
+
+
+@attrs.frozen
+class ReplaceLine:
+    """The one edit a fix makes: a service line becomes one or more lines.
+
+    `line` is the line object as the rule saw it; `replacement` its new lines in
+    order (the writer renumbers LX).
+    """
+
+    line: ServiceLine
+    replacement: tuple[ServiceLine, ...]
+
+
+Edit = ReplaceLine
+
+
+@attrs.frozen
+class Problem:
+    """Something a rule found on a claim (on one of its lines, or on the claim)."""
+
+    message: str
+    line: ServiceLine | None = None
+    edit: Edit | None = None
+    status_code: str | None = None  # when it differs from the rule's
+    severity: str | None = None  # when it differs from the rule's (the config still wins)
+
+
+@attrs.frozen
+class Finding:
+    """A problem as reported: to the submitter (277CA), the JSON and HTML reports, the logs."""
+
+    rule: str
+    severity: str
+    claim_id: str
+    line: int | None  # LX01 as read
+    message: str
+    fixed: bool
+    status_code: str
+    fix: str | None = None  # "safe" or "unsafe" when the rule offered a fix that was not applied
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "claim_id": self.claim_id,
+            "line": self.line,
+            "fixed": self.fixed,
+            "status_code": self.status_code,
+            "message": self.message,
+        }
+
+
+@attrs.frozen
+class Context:
+    """What a rule may consult besides the claim."""
+
+    reference: Reference
+    settings: Settings
+
+
+class Rule:
+    """Base of every rule; subclasses set the class attributes and write `check`."""
+
+    id: ClassVar[str]
+    title: ClassVar[str]
+    policy: ClassVar[str]  # the sentence the rule enforces
+    source: ClassVar[str]  # where that sentence comes from
+    claim_types: ClassVar[frozenset[str]] = frozenset({"837P", "837I"})
+    severity: ClassVar[str]  # default; the config may change it
+    fix: ClassVar[str | None] = None  # "safe", "unsafe", or None when the rule only flags
+    status_code: ClassVar[str]  # 277CA STC01 category:status for its findings
+    example: ClassVar[str]
+
+    def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
+        raise NotImplementedError
+
+
+def service_date(line: ServiceLine, claim: Claim) -> dt.date | None:
+    """The first day a line was provided: its own date, else (837I) the statement period's."""
+    if line.date is not None:
+        return line.date.start
+    period = claim.statement_period
+    return period.start if period else None

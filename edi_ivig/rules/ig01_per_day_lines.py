@@ -1,0 +1,154 @@
+"""IG01: each day's immune globulin dose on its own line with its own date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+
+from edi_ivig.model import Claim, DateRange, ServiceLine, format_number
+from edi_ivig.rules.base import Context, Problem, ReplaceLine, Rule
+from edi_ivig.rules.ivig import MAX_LINES, describe, drug_lines, is_administration
+
+# Segments that carry amounts a split would have to divide, or another payer's
+# adjudication of the line: such a line is split by hand.
+_AMOUNT_SEGMENTS = {"HCP": "repricing (HCP)", "PS1": "purchased service (PS1)", "AMT": "amounts (AMT)",
+                    "CN1": "contract (CN1)", "SVD": "another payer's adjudication (SVD)"}
+
+
+class PerDayLines(Rule):
+    id = "IG01"
+    title = "One line per day for immune globulin given over several days"
+    policy = (
+        "When administering IVIG to patients over continuous days, providers should report each day's"
+        " dosage on a separate line of coding, using the appropriate date of service with the units"
+        " reported in the NOS field of the claim form."
+    )
+    source = "CMS MAC Billing and Coding article A59105, Off-Label Use of IVIG (seed 000)"
+    severity = "error"
+    fix = "safe"
+    status_code = "A7:187"
+    example = (
+        "J1459 280 units, 23800.00, DTP*472*RD8*20261005-20261009 becomes five lines of 56 units and"
+        " 4760.00 with DTP*472*D8 for each day; the 96365/96366 lines over the same days are split too"
+    )
+    __doc__ = f"""{title}.
+
+    Checks: an immune globulin drug line, or an administration line on a claim with one, whose
+    DTP*472 is a date range (RD8) of several days; on an 837I, a drug line with no date of its
+    own on a multi-day statement period.
+
+    Why: {policy} ({source})
+
+    Fix (safe): each such line becomes one line per day (D8), with units, charge and 2410 CTP
+    quantity divided exactly (cents and remainders to the first days), REF*6R made unique
+    (-1, -2, ...), everything else copied. The split is all or nothing for a claim, so drug and
+    administration lines stay in step. No fix when units do not divide into whole units per day,
+    when an initial-infusion line over the same days does not show one infusion a day, when a
+    line carries amounts or another payer's adjudication, or when the claim would exceed 50
+    (837P) / 999 (837I) lines.
+    """
+
+    def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
+        drugs = drug_lines(claim, ctx.reference)
+        if not drugs:
+            return
+        drug_ids = {id(d.line) for d in drugs}
+        if claim.kind == "837I":
+            yield from self._undated(claim, drugs)
+        ranged = [
+            line for line in claim.lines
+            if line.date is not None and line.date.is_range
+            and (id(line) in drug_ids or is_administration(line, ctx.reference))
+        ]
+        if not ranged:
+            return
+        reasons = {id(line): self._why_not(line, claim, ctx) for line in ranged}
+        total = len(claim.lines) - len(ranged) + sum(line.date.days for line in ranged)  # type: ignore[union-attr]
+        blocked = next((r for r in reasons.values() if r), None)
+        if blocked is None and total > MAX_LINES[claim.kind]:
+            blocked = f"the claim would have {total} lines, over the {claim.kind} limit of {MAX_LINES[claim.kind]}"
+        taken = self._control_numbers(claim)
+        for line in ranged:
+            days = line.date.days  # type: ignore[union-attr]
+            what = "the dose" if id(line) in drug_ids else "the administration"
+            message = f"{describe(line)}: {days} days on one line; {what} of each day goes on its own line with that date"
+            if blocked:
+                own = reasons[id(line)]
+                because = own if own else f"the claim's other multi-day lines cannot be split ({blocked})"
+                yield Problem(f"{message}. Not split: {because}", line)
+            else:
+                yield Problem(message, line, ReplaceLine(line, tuple(_split(line, taken))))
+
+    def _undated(self, claim: Claim, drugs: list) -> Iterator[Problem]:  # type: ignore[type-arg]
+        period = claim.statement_period
+        if period is None or not period.is_range:
+            return
+        for drug in drugs:
+            if drug.line.date is None:
+                yield Problem(
+                    f"{describe(drug.line)} has no date of service (DTP*472) and the statement period covers"
+                    f" {period.days} days; give each day's dose its own line with its date",
+                    drug.line,
+                )
+
+    def _why_not(self, line: ServiceLine, claim: Claim, ctx: Context) -> str | None:
+        days = line.date.days  # type: ignore[union-attr]
+        if line.units is None:
+            return "the line has no units"
+        if line.units % days or line.units <= 0:
+            return f"{format_number(line.units)} units do not divide into {days} days of whole units"
+        for segment in line.segments:
+            if segment.id in _AMOUNT_SEGMENTS:
+                return f"the line carries {_AMOUNT_SEGMENTS[segment.id]}; split it by hand"
+        for other in claim.lines:
+            if (
+                other.date == line.date
+                and ctx.reference.group(other.procedure.code) in ("iv_initial", "sc_initial")
+                and other.units != days
+            ):
+                count = format_number(other.units) if other.units is not None else "no"
+                return f"{other.procedure.code} shows {count} initial infusions over these {days} days, so the days given are not known"
+        return None
+
+    @staticmethod
+    def _control_numbers(claim: Claim) -> set[str]:
+        return {line.control_number for line in claim.lines if line.control_number}
+
+
+def _split(line: ServiceLine, taken: set[str]) -> Iterator[ServiceLine]:
+    dates = line.date
+    assert dates is not None and line.units is not None
+    days = [dates.start + dt.timedelta(days=i) for i in range(dates.days)]
+    units = line.units / len(days)
+    charges = _divide(line.charge, len(days))
+    quantities = _divide(line.drug.quantity, len(days)) if line.drug and line.drug.quantity is not None else None
+    for index, day in enumerate(days):
+        new = line.with_date(DateRange(day, day)).with_units(units).with_charge(charges[index])
+        if quantities is not None:
+            new = new.with_drug_quantity(quantities[index])
+        if line.control_number:
+            new = new.with_control_number(_unique(line.control_number, index + 1, taken))
+        yield new
+
+
+def _divide(amount: Decimal, parts: int) -> list[Decimal]:
+    """Split an amount into `parts` that add up to it exactly, at its own precision
+    (at least cents): the remainder goes, one smallest step each, to the first parts."""
+    exponent = min(amount.as_tuple().exponent, -2) if isinstance(amount.as_tuple().exponent, int) else -2
+    step = Decimal(1).scaleb(exponent)
+    steps = int(amount / step)
+    base, remainder = divmod(steps, parts)
+    return [(base + (1 if i < remainder else 0)) * step for i in range(parts)]
+
+
+def _unique(control: str, index: int, taken: set[str]) -> str:
+    """A REF*6R for the index-th new line: the original with -index, kept within 50 characters."""
+    suffix = f"-{index}"
+    candidate = control[: 50 - len(suffix)] + suffix
+    while candidate in taken:
+        suffix += "A"
+        candidate = control[: 50 - len(suffix)] + suffix
+    taken.add(candidate)
+    return candidate
+

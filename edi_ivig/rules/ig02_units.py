@@ -1,0 +1,105 @@
+"""IG02: billed units follow the HCPCS descriptor's unit, not mL, grams or bags."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from edi_ivig.model import Claim, format_number
+from edi_ivig.rules.base import Context, Problem, ReplaceLine, Rule, service_date
+from edi_ivig.rules.ivig import DrugLine, billing_units, describe, drug_lines, grams_given
+
+
+class UnitsPerDescriptor(Rule):
+    id = "IG02"
+    title = "Units billed in the HCPCS descriptor's unit"
+    policy = (
+        "Billing units = administered amount / descriptor unit, rounded up for the administered line"
+        " (the JW line rounds down); most IV immune globulin codes are per 500 mg, SC codes and J1553"
+        " per 100 mg; never mL, grams or bags."
+    )
+    source = "CMS HCPCS Level II descriptors (config/hcpcs_immune_globulin.csv); DOMAIN.md 'Units'"
+    severity = "error"
+    fix = "safe"
+    status_code = "A7:476"
+    example = "J1459 billed 300 units with CTP****300*ML of a 10% product: 30 g is 60 units of 500 mg"
+    __doc__ = f"""{title}.
+
+    Checks: an immune globulin drug line whose units differ from the amount its 2410 CTP
+    quantity stands for (mL x the NDC's concentration, grams, mg, or packages x the NDC's
+    package size) divided by the code's descriptor unit for the date of service. For an
+    unclassified-drug code (J3490/J3590/J7799) the payer's noc_units option decides: 1 unit, or
+    the dose in units of the product's own code. Names the likely mistake (units = mL, grams or
+    packages). Without a CTP the amount given is unknown and the rule says nothing (IG09 flags
+    the missing CTP); with mL of an unknown product it flags units that equal the mL.
+
+    Why: {policy} ({source})
+
+    Fix (safe): set the units to the computed number; the line charge stays as billed.
+    """
+
+    def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
+        for drug in drug_lines(claim, ctx.reference):
+            yield from self._check_line(drug, claim, ctx)
+
+    def _check_line(self, drug: DrugLine, claim: Claim, ctx: Context) -> Iterator[Problem]:
+        line = drug.line
+        grams = grams_given(line, drug.product)
+        unit_mg = self._unit_mg(drug, claim, ctx)
+        if grams is None:
+            if line.drug and line.drug.unit == "ML" and line.units is not None and line.units == line.drug.quantity and unit_mg:
+                yield Problem(
+                    f"{describe(line)}: {format_number(line.units)} units equal the {format_number(line.units)} mL given;"
+                    f" {line.procedure.code} is billed per {unit_mg} mg: give the product's NDC or bill"
+                    " the dose in descriptor units",
+                    line,
+                )
+            return
+        if drug.is_unclassified and ctx.settings.noc_units == "one":
+            expected, basis = 1, "1 unit with the dose in the narrative (payer option noc_units = \"one\")"
+        elif unit_mg is None:
+            yield Problem(
+                f"{describe(line)}: the dose cannot be billed in units: no code with a unit in mg is known"
+                " for this product on this date",
+                line,
+            )
+            return
+        else:
+            expected = billing_units(grams, unit_mg, waste=drug.is_waste)
+            basis = f"{format_number(grams)} g is {expected} units of {unit_mg} mg" + (
+                ", rounded down for the discarded amount" if drug.is_waste else ""
+            )
+        if line.units is not None and line.units == expected:
+            return
+        billed = "no units" if line.units is None else f"{format_number(line.units)} units"
+        mistake = _likely_mistake(line.units, line, grams, drug)
+        message = f"{describe(line)}: {billed} billed{mistake}; {basis}"
+        if expected < 1:
+            yield Problem(f"{message}, less than one unit", line)
+            return
+        yield Problem(message, line, ReplaceLine(line, (line.with_units(Decimal(expected)),)))
+
+    @staticmethod
+    def _unit_mg(drug: DrugLine, claim: Claim, ctx: Context) -> int | None:
+        if not drug.is_unclassified:
+            return drug.code.unit_mg
+        if drug.product is None:
+            return None
+        own = ctx.reference.specific_code(drug.product, service_date(drug.line, claim))
+        return own.unit_mg if own else None
+
+
+def _likely_mistake(units: Decimal | None, line, grams: Decimal, drug: DrugLine) -> str:  # type: ignore[no-untyped-def]
+    if units is None:
+        return ""
+    ctp = line.drug
+    if ctp is not None and ctp.unit == "ML" and units == ctp.quantity:
+        return " (the mL given)"
+    if units == grams:
+        return " (the grams given)"
+    if drug.product is not None and drug.product.grams_per_package and units == grams / drug.product.grams_per_package:
+        return " (one per package)"
+    if ctp is not None and ctp.unit == "UN" and units == ctp.quantity:
+        return " (one per package)"
+    return ""
+

@@ -1,0 +1,98 @@
+"""What the rules need to know about immune globulin lines, in one place.
+
+Which lines are immune globulin drug lines (by code, or by NDC for an
+unclassified-drug code), how much drug a line says was given (2410 CTP with
+the product's concentration or package size), and how many billing units that
+is for a code.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+import attrs
+
+from edi_ivig.model import Claim, ServiceLine
+from edi_ivig.reference import UNCLASSIFIED_DRUG_CODES, HcpcsCode, NdcProduct, Reference
+from edi_ivig.rules.base import service_date
+
+# X12 maximum of service lines per claim.
+MAX_LINES = {"837P": 50, "837I": 999}
+ADMINISTRATION_GROUPS = (
+    "iv_initial", "iv_additional", "iv_sequential", "iv_concurrent",
+    "sc_initial", "sc_additional", "sc_additional_site",
+    "hydration_initial", "hydration_additional", "injection", "iv_push", "iv_push_sequential",
+)
+
+
+@attrs.frozen
+class DrugLine:
+    """An immune globulin drug line with its billed code and, when its NDC is known, the product."""
+
+    line: ServiceLine
+    code: HcpcsCode
+    product: NdcProduct | None
+
+    @property
+    def is_unclassified(self) -> bool:
+        """Billed under J3490/J3590/J7799, whose descriptor has no unit."""
+        return self.code.code in UNCLASSIFIED_DRUG_CODES
+
+    @property
+    def is_waste(self) -> bool:
+        return "JW" in self.line.procedure.modifiers
+
+
+def drug_line(line: ServiceLine, claim: Claim, reference: Reference) -> DrugLine | None:
+    code = reference.code(line.procedure.code, service_date(line, claim))
+    if code is None:
+        return None
+    product = reference.ndc(line.drug.ndc if line.drug else None)
+    if code.is_immune_globulin_drug:
+        return DrugLine(line, code, product)
+    if code.code in UNCLASSIFIED_DRUG_CODES and product is not None:
+        return DrugLine(line, code, product)
+    return None
+
+
+def drug_lines(claim: Claim, reference: Reference) -> list[DrugLine]:
+    return [d for line in claim.lines if (d := drug_line(line, claim, reference)) is not None]
+
+
+def is_administration(line: ServiceLine, reference: Reference) -> bool:
+    return reference.group(line.procedure.code) in ADMINISTRATION_GROUPS
+
+
+def grams_given(line: ServiceLine, product: NdcProduct | None) -> Decimal | None:
+    """Grams of immune globulin the line's CTP quantity stands for, when it can be known."""
+    drug = line.drug
+    if drug is None or drug.quantity is None:
+        return None
+    quantity, unit = drug.quantity, drug.unit
+    if unit == "GR":
+        return quantity
+    if unit == "ME":
+        return quantity / 1000
+    if unit == "ML" and product is not None and product.grams_per_ml is not None:
+        return quantity * product.grams_per_ml
+    if unit == "UN" and product is not None and product.grams_per_package is not None:
+        return quantity * product.grams_per_package
+    return None  # F2 (international units), or a product whose size is not known
+
+
+def billing_units(grams: Decimal, unit_mg: int, *, waste: bool) -> int:
+    """Units for a dose: the administered amount rounds up, the discarded (JW) amount down."""
+    exact = grams * 1000 / unit_mg
+    return math.floor(exact) if waste else math.ceil(exact)
+
+
+def describe(line: ServiceLine) -> str:
+    """A line as a billing person names it in a message: code, modifiers and date."""
+    p = line.procedure
+    code = p.code + "".join(f"-{m}" for m in p.modifiers)
+    if line.date is None:
+        return code
+    if line.date.is_range:
+        return f"{code} on {line.date.start.isoformat()}..{line.date.end.isoformat()}"
+    return f"{code} on {line.date.start.isoformat()}"
