@@ -26,6 +26,7 @@ from edi_ivig.writer import Writer
 # through unchanged with this finding, instead of failing the whole file.
 UNREADABLE_CLAIM = "IG00"
 UNREADABLE_STATUS = "A7:21"
+MAX_PASSES = 5
 
 
 @attrs.frozen
@@ -112,28 +113,46 @@ class Pipeline:
             return ClaimResult(raw.claim_id, raw.number, kind, (finding,), None, None)
         settings = self.config.for_claim(claim.subscriber.payer_id, claim.subscriber.filing_indicator)
         ctx = Context(self.reference, settings)
-        original, findings = claim, []
-        for rule in self.rules:
-            rule_settings = settings.rule(rule.id)
-            if not rule_settings.enabled or kind not in rule.claim_types:
-                continue
-            problems = list(rule.check(claim, ctx))
-            apply = self._applies(rule, rule_settings)
-            for problem in problems:
-                fixed = apply and problem.edit is not None
-                if fixed:
-                    claim = _apply(claim, problem.edit)  # type: ignore[arg-type]
-                findings.append(self._finding(rule, rule_settings, claim, problem, fixed))
+        original = claim
+        applied: list[Finding] = []  # fixes made, in order
+        for _ in range(MAX_PASSES):
+            # One fix can enable another (units corrected, then the days divide): run the
+            # rules again until a pass changes nothing; what that pass finds is what is left.
+            remaining: list[Finding] = []
+            changed = False
+            for rule in self.rules:
+                rule_settings = settings.rule(rule.id)
+                if not rule_settings.enabled or kind not in rule.claim_types:
+                    continue
+                apply = self._applies(rule, rule_settings)
+                for problem in list(rule.check(claim, ctx)):
+                    if apply and problem.edit is not None:
+                        claim = _apply(claim, problem.edit)
+                        applied.append(self._finding(rule, rule_settings, claim, problem, fixed=True))
+                        changed = True
+                    else:
+                        remaining.append(self._finding(rule, rule_settings, claim, problem, fixed=False))
+            if not changed:
+                break
+        else:
+            get_logger().warning("fix_passes_exhausted", segment=raw.number, passes=MAX_PASSES)
+        if not self.fix:  # check says what fix would do and changes nothing
+            applied = [attrs.evolve(f, fixed=False, fix=self._safety(f.rule), fixable=True) for f in applied]
+            return ClaimResult(raw.claim_id, raw.number, kind, tuple(applied + remaining), original, None)
         edited = claim if claim is not original else None
-        return ClaimResult(raw.claim_id, raw.number, kind, tuple(findings), original, edited)
+        return ClaimResult(raw.claim_id, raw.number, kind, tuple(applied + remaining), original, edited)
+
+    def _safety(self, rule_id: str) -> str | None:
+        return next((rule.fix for rule in self.rules if rule.id == rule_id), None)
 
     def _applies(self, rule: Rule, settings: RuleSettings) -> bool:
-        if not self.fix or rule.fix is None or settings.fix == "never":
+        """Whether `fix` applies this rule's fixes (`check` works out the same, on a copy)."""
+        if rule.fix is None or settings.fix == "never":
             return False
         return rule.fix == "safe" or self.unsafe_fixes or settings.fix == "always"
 
     @staticmethod
-    def _finding(rule: Rule, settings: RuleSettings, claim: Claim, problem: Problem, fixed: bool) -> Finding:
+    def _finding(rule: Rule, settings: RuleSettings, claim: Claim, problem: Problem, *, fixed: bool) -> Finding:
         return Finding(
             rule=rule.id,
             severity=settings.severity if problem.severity is None else problem.severity,
@@ -142,7 +161,7 @@ class Pipeline:
             message=problem.message,
             fixed=fixed,
             status_code=problem.status_code or rule.status_code,
-            fix=rule.fix if problem.edit is not None and not fixed else None,
+            fix=rule.fix if problem.edit is not None and not fixed and settings.fix != "never" else None,
         )
 
     def run(self, source: BinaryIO, sink: BinaryIO | None = None, *, name: str = "-") -> FileResult:

@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from edi_ivig import log
+
+log.configure(0)  # warnings and errors only, as the command line does by default
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 SHARED = ROOT.parent / "shared"

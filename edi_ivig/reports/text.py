@@ -28,8 +28,10 @@ def finding_lines(result: FileResult) -> Iterator[str]:
             line = f"line {f.line}" if f.line is not None else "claim"
             if f.fixed:
                 state = "fixed"
+            elif f.fixable:
+                state = f"{f.fix} fix: `fix` applies it"
             elif f.fix:
-                state = f"{f.fix} fix available"
+                state = f"{f.fix} fix: needs --unsafe-fixes"
             else:
                 state = "not fixable"
             yield f"  {f.claim_id} {line}: {f.rule} {f.severity} [{f.status_code}] ({state}) {f.message}"

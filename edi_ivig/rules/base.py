@@ -56,7 +56,8 @@ class Finding:
     message: str
     fixed: bool
     status_code: str
-    fix: str | None = None  # "safe" or "unsafe" when the rule offered a fix that was not applied
+    fix: str | None = None  # "safe" or "unsafe": the kind of fix offered, when not applied
+    fixable: bool = False  # `check`: `fix` with the same options would apply that fix
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -64,18 +64,21 @@ class PerDayLines(Rule):
         if not ranged:
             return
         reasons = {id(line): self._why_not(line, claim, ctx) for line in ranged}
+        other = next((r for r in reasons.values() if r), None)
         total = len(claim.lines) - len(ranged) + sum(line.date.days for line in ranged)  # type: ignore[union-attr]
-        blocked = next((r for r in reasons.values() if r), None)
-        if blocked is None and total > MAX_LINES[claim.kind]:
-            blocked = f"the claim would have {total} lines, over the {claim.kind} limit of {MAX_LINES[claim.kind]}"
+        too_many = (
+            f"the claim would have {total} lines, over the {claim.kind} limit of {MAX_LINES[claim.kind]}"
+            if total > MAX_LINES[claim.kind] else None
+        )
         taken = self._control_numbers(claim)
         for line in ranged:
             days = line.date.days  # type: ignore[union-attr]
             what = "the dose" if id(line) in drug_ids else "the administration"
             message = f"{describe(line)}: {days} days on one line; {what} of each day goes on its own line with that date"
-            if blocked:
-                own = reasons[id(line)]
-                because = own if own else f"the claim's other multi-day lines cannot be split ({blocked})"
+            because = reasons[id(line)] or too_many or (
+                f"the claim's other multi-day lines cannot be split ({other})" if other else None
+            )
+            if because:
                 yield Problem(f"{message}. Not split: {because}", line)
             else:
                 yield Problem(message, line, ReplaceLine(line, tuple(_split(line, taken))))

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from edi_ivig.model import Claim, format_number
 from edi_ivig.rules.base import Context, Problem, ReplaceLine, Rule, service_date
-from edi_ivig.rules.ivig import DrugLine, billing_units, describe, drug_lines, grams_given
+from edi_ivig.rules.ivig import DrugLine, billing_units, describe, drug_lines, grams_given, units_text
 
 
 class UnitsPerDescriptor(Rule):
@@ -49,14 +49,14 @@ class UnitsPerDescriptor(Rule):
         if grams is None:
             if line.drug and line.drug.unit == "ML" and line.units is not None and line.units == line.drug.quantity and unit_mg:
                 yield Problem(
-                    f"{describe(line)}: {format_number(line.units)} units equal the {format_number(line.units)} mL given;"
-                    f" {line.procedure.code} is billed per {unit_mg} mg: give the product's NDC or bill"
-                    " the dose in descriptor units",
+                    f"{describe(line)}: {units_text(line.units)} billed, the mL given; {line.procedure.code} is"
+                    f" billed per {unit_mg} mg and the reference table has no concentration for this NDC:"
+                    f" bill the dose in units of {unit_mg} mg",
                     line,
                 )
             return
         if drug.is_unclassified and ctx.settings.noc_units == "one":
-            expected, basis = 1, "1 unit with the dose in the narrative (payer option noc_units = \"one\")"
+            expected, basis = 1, "this payer takes 1 unit with the dose in the narrative (option noc_units = one)"
         elif unit_mg is None:
             yield Problem(
                 f"{describe(line)}: the dose cannot be billed in units: no code with a unit in mg is known"
@@ -71,8 +71,9 @@ class UnitsPerDescriptor(Rule):
             )
         if line.units is not None and line.units == expected:
             return
-        billed = "no units" if line.units is None else f"{format_number(line.units)} units"
-        mistake = _likely_mistake(line.units, line, grams, drug)
+        billed = "no units" if line.units is None else units_text(line.units)
+        # Under an unclassified code a unit count means nothing by itself: name no mistake.
+        mistake = "" if drug.is_unclassified else _likely_mistake(line.units, line, grams, drug)
         message = f"{describe(line)}: {billed} billed{mistake}; {basis}"
         if expected < 1:
             yield Problem(f"{message}, less than one unit", line)

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import attrs
 
-from edi_ivig.model import Claim, ServiceLine
+from edi_ivig.model import Claim, ServiceLine, format_number
 from edi_ivig.reference import UNCLASSIFIED_DRUG_CODES, HcpcsCode, NdcProduct, Reference
 from edi_ivig.rules.base import service_date
 
@@ -85,6 +85,10 @@ def billing_units(grams: Decimal, unit_mg: int, *, waste: bool) -> int:
     """Units for a dose: the administered amount rounds up, the discarded (JW) amount down."""
     exact = grams * 1000 / unit_mg
     return math.floor(exact) if waste else math.ceil(exact)
+
+
+def units_text(units: Decimal) -> str:
+    return f"{format_number(units)} unit" + ("" if units == 1 else "s")
 
 
 def describe(line: ServiceLine) -> str:
