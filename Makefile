@@ -8,7 +8,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-SAMPLE := fixtures/read/837p-ivig-clinic.x12
+SAMPLE := fixtures/demo/claims.x12
 OUT    := demo-out
 
 .PHONY: demo test clean
@@ -20,13 +20,16 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	@mkdir -p $(OUT)
-	@echo "== edi-ivig check $(SAMPLE)"
-	@$(BIN)/edi-ivig check $(SAMPLE)
-	@echo "== edi-ivig fix $(SAMPLE) -o $(OUT)/fixed.x12"
-	@$(BIN)/edi-ivig fix $(SAMPLE) -o $(OUT)/fixed.x12
-	@echo "== edi-ivig validate $(OUT)/fixed.x12   (pyx12, implementation guide 005010X222A1)"
-	@$(BIN)/edi-ivig validate $(OUT)/fixed.x12 --999 $(OUT)/fixed.999
-	@cmp -s $(SAMPLE) $(OUT)/fixed.x12 && echo "== no rule changed anything: $(OUT)/fixed.x12 is byte-identical to the input" || diff <(tr '~' '\n' < $(SAMPLE)) <(tr '~' '\n' < $(OUT)/fixed.x12) || true
+	@echo "== edi-ivig rules"
+	@$(BIN)/edi-ivig rules
+	@echo; echo "== edi-ivig check $(SAMPLE)      (report only)"
+	@$(BIN)/edi-ivig check $(SAMPLE) || true
+	@echo; echo "== edi-ivig fix $(SAMPLE) -o $(OUT)/claims.fixed.x12      (safe fixes)"
+	@$(BIN)/edi-ivig fix $(SAMPLE) -o $(OUT)/claims.fixed.x12 || true
+	@echo; echo "== what changed (diff of the two files, one segment per line)"
+	@diff -u $(SAMPLE) $(OUT)/claims.fixed.x12 || true
+	@echo; echo "== edi-ivig validate $(OUT)/claims.fixed.x12      (pyx12, implementation guide 005010X222A1)"
+	@$(BIN)/edi-ivig validate $(OUT)/claims.fixed.x12 --999 $(OUT)/claims.fixed.999
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

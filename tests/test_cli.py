@@ -25,10 +25,10 @@ def test_check_prints_a_summary_and_the_findings_and_exits_1_on_errors():
     assert result.exit_code == 1, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == (
-        f"{CLINIC}: 837P, 2 claim(s), 5 service line(s); 0 claim(s) changed; 3 finding(s): 0 fixed, 3 error(s) left"
+        f"{CLINIC}: 837P, 2 claim(s), 5 service line(s); 3 finding(s): 3 error(s), 3 that `fix` would correct"
     )
     assert lines[1].startswith("  NWI-0001 line 1: IG01 error [A7:187] (safe fix: `fix` applies it) J1459-JZ on 2026-10-05..2026-10-09")
-    assert lines[-1] == f"{CLEAN}: 837I, 1 claim(s), 3 service line(s); 0 claim(s) changed; no findings"
+    assert lines[-1] == f"{CLEAN}: 837I, 1 claim(s), 3 service line(s); no findings"
 
 
 def test_check_exits_0_when_nothing_is_found():

@@ -11,15 +11,18 @@ def summary(result: FileResult) -> str:
     s = result.stats
     kinds = "/".join(sorted(s.kinds)) or "837"
     findings = result.findings
-    head = (
-        f"{result.name}: {kinds}, {s.claims} claim(s), {s.service_lines} service line(s);"
-        f" {result.changed_claims} claim(s) changed"
-    )
+    head = f"{result.name}: {kinds}, {s.claims} claim(s), {s.service_lines} service line(s)"
+    errors = sum(1 for f in findings if f.severity == "error" and not f.fixed)
+    if result.mode == "check":
+        if not findings:
+            return f"{head}; no findings"
+        fixable = sum(1 for f in findings if f.fixable)
+        return f"{head}; {len(findings)} finding(s): {errors} error(s), {fixable} that `fix` would correct"
+    head = f"{head}; {result.changed_claims} claim(s) changed"
     if not findings:
         return f"{head}; no findings"
     fixed = sum(1 for f in findings if f.fixed)
-    open_errors = sum(1 for f in findings if f.severity == "error" and not f.fixed)
-    return f"{head}; {len(findings)} finding(s): {fixed} fixed, {open_errors} error(s) left"
+    return f"{head}; {len(findings)} finding(s): {fixed} fixed, {errors} error(s) left"
 
 
 def finding_lines(result: FileResult) -> Iterator[str]:

@@ -1,0 +1,82 @@
+"""Configuration: layering, per-payer overrides, and errors that name the key."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import FIXTURES
+from edi_ivig.cli import main
+from edi_ivig.pipeline import Pipeline
+from edi_ivig.settings import Config, ConfigError
+
+CLINIC = FIXTURES / "read" / "837p-ivig-clinic.x12"
+
+
+def test_defaults_cover_every_rule():
+    from edi_ivig.rules import RULES
+
+    settings = Config.load().for_claim(None, None)
+    assert set(settings.rules) == {rule.id for rule in RULES}
+    assert settings.noc_units == "one"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[rules.IG01]\nenabeld = false\n", "user.toml: unknown key 'rules.IG01.enabeld'"),
+        ("[rules.IG99]\nenabled = false\n", "user.toml: unknown rule 'rules.IG99'"),
+        ("[rule.IG01]\nenabled = false\n", "user.toml: unknown key 'rule'"),
+        ("[options]\nnoc_units = \"bag\"\n", "user.toml: 'options.noc_units' is 'bag'; it must be one of 'one', 'dose'"),
+        ("[rules.IG01]\nenabled = \"no\"\n", "user.toml: 'rules.IG01.enabled' must be bool, not 'no'"),
+        ("[payer.\"00999\".rules.IG02]\nsevirity = \"info\"\n", "user.toml: unknown key 'payer.00999.rules.IG02.sevirity'"),
+        ("[payer.\"00999\".payer.x]\n", "user.toml: unknown key 'payer.00999.payer'"),
+        ("rules = [", "user.toml: not valid TOML"),
+    ],
+)
+def test_errors_name_the_file_and_key(tmp_path, text, message):
+    path = tmp_path / "user.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as error:
+        Config.load(path)
+    assert str(error.value).replace(str(tmp_path) + "/", "").startswith(message)
+
+
+def test_payer_overrides_filing_indicator_overrides_defaults(tmp_path):
+    path = tmp_path / "user.toml"
+    path.write_text(
+        "[rules.IG02]\nseverity = \"warning\"\n"
+        "[filing_indicator.MB.rules.IG02]\nseverity = \"info\"\n"
+        "[payer.\"00999\".rules.IG02]\nenabled = false\n"
+        "[payer.\"00999\".options]\nnoc_units = \"dose\"\n"
+    )
+    config = Config.load(path)
+    assert config.for_claim("12345", "CI").rule("IG02").severity == "warning"
+    assert config.for_claim("12345", "MB").rule("IG02").severity == "info"
+    medicare = config.for_claim("00999", "MB")
+    assert (medicare.rule("IG02").enabled, medicare.rule("IG02").severity, medicare.noc_units) == (False, "info", "dose")
+
+
+def _findings(config: Config, *, fix: bool = False):
+    return Pipeline(config, fix=fix).run(io.BytesIO(CLINIC.read_bytes())).findings
+
+
+def test_a_disabled_rule_finds_nothing_and_severity_and_fix_policy_apply():
+    assert {f.rule for f in _findings(Config.load())} == {"IG01"}
+    assert _findings(Config.load(overrides={"rules": {"IG01": {"enabled": False}}})) == ()
+    info = _findings(Config.load(overrides={"rules": {"IG01": {"severity": "info"}}}))
+    assert {f.severity for f in info} == {"info"}
+    never = _findings(Config.load(overrides={"rules": {"IG01": {"fix": "never"}}}), fix=True)
+    assert never and not any(f.fixed or f.fix for f in never)
+
+
+def test_cli_takes_a_config_and_exits_2_on_a_bad_one(tmp_path):
+    good, bad = tmp_path / "good.toml", tmp_path / "bad.toml"
+    good.write_text("[rules.IG01]\nenabled = false\n")
+    bad.write_text("[rules.IG01]\nenable = false\n")
+    assert CliRunner().invoke(main, ["check", str(CLINIC), "--config", str(good)]).exit_code == 0
+    result = CliRunner().invoke(main, ["check", str(CLINIC), "--config", str(bad)])
+    assert result.exit_code == 2
+    assert "unknown key 'rules.IG01.enable'" in result.stderr
