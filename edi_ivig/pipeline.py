@@ -155,7 +155,7 @@ class Pipeline:
     def _finding(rule: Rule, settings: RuleSettings, claim: Claim, problem: Problem, *, fixed: bool) -> Finding:
         return Finding(
             rule=rule.id,
-            severity=settings.severity if problem.severity is None else problem.severity,
+            severity=settings.severity,
             claim_id=claim.id,
             line=problem.line.number if problem.line is not None else None,
             message=problem.message,

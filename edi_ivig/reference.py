@@ -11,10 +11,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from importlib import resources
 from importlib.resources.abc import Traversable
+from pathlib import Path
 
 import attrs
 
@@ -27,7 +28,7 @@ UNCLASSIFIED_DRUG_CODES = frozenset({"J3490", "J3590", "J7799"})
 class HcpcsCode:
     code: str
     product: str
-    route: str  # IV, SC, IM, or "" for unclassified-drug and service codes
+    route: str  # IV, SC, IV/SC, IM, or "" for unclassified-drug and service codes
     unit_mg: int | None  # the descriptor's billing unit
     noc: bool
     effective_from: dt.date | None
@@ -41,7 +42,7 @@ class HcpcsCode:
     @property
     def is_immune_globulin_drug(self) -> bool:
         """An IV or SC immune globulin product code (not IM gamma globulin, not Q2052)."""
-        return self.route in ("IV", "SC")
+        return self.route in ("IV", "SC", "IV/SC")
 
 
 @attrs.frozen
@@ -146,13 +147,48 @@ class Reference:
         return row if row is not None and not row.noc else None
 
 
+@attrs.frozen
+class CoverageList:
+    """ICD-10-CM codes (without dots) that support IVIG, with their conditions."""
+
+    name: str
+    conditions: Mapping[str, str]  # code -> condition ("" when none), e.g. B20 -> max_age_years=12
+
+    def __contains__(self, code: str) -> bool:
+        return code in self.conditions
+
+    def max_age(self, code: str) -> int | None:
+        for part in self.conditions.get(code, "").split(";"):
+            key, _, value = part.partition("=")
+            if key.strip() == "max_age_years" and value.strip().isdigit():
+                return int(value)
+        return None
+
+
+@functools.lru_cache(maxsize=16)
+def coverage_list(name_or_path: str) -> CoverageList:
+    """A shipped list by name (config/NAME.csv) or a CSV of the user's by path."""
+    if name_or_path.endswith(".csv"):
+        path = Path(name_or_path)
+        table = read_table(path.parent, path.stem)  # type: ignore[arg-type]
+    else:
+        table = read_table(resources.files("edi_ivig.config"), name_or_path)
+    conditions = {normalize_diagnosis(row["code"]): row.get("condition", "") or "" for row in table.rows}
+    return CoverageList(table.meta("name") or table.name, conditions)
+
+
+def normalize_diagnosis(code: str) -> str:
+    """ICD-10-CM as an 837 carries it: no dot, upper case (G61.81 -> G6181)."""
+    return code.replace(".", "").strip().upper()
+
+
 @functools.cache
 def default_reference() -> Reference:
     folder = resources.files("edi_ivig.config")
     return Reference({name: read_table(folder, name) for name in ("hcpcs_immune_globulin", "ndc_immune_globulin", "procedure_codes")})
 
 
-def read_table(folder: Traversable, name: str) -> Table:
+def read_table(folder: Traversable | Path, name: str) -> Table:
     with folder.joinpath(f"{name}.csv").open(encoding="utf-8", newline="") as f:
         lines = f.read().splitlines()
     header = tuple(_header_lines(lines))

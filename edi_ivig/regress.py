@@ -94,7 +94,7 @@ def load_case(folder: Path) -> Case:
 
 def run_case(case: Case) -> Outcome:
     pipeline = Pipeline(
-        Config.load(overrides=case.config), fix=case.mode == "fix", unsafe_fixes=case.unsafe_fixes
+        Config.load(overrides=case.config, base=case.folder), fix=case.mode == "fix", unsafe_fixes=case.unsafe_fixes
     )
     data = case.input.read_bytes()
     sink = io.BytesIO() if case.mode == "fix" else None

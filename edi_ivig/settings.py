@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -18,12 +18,57 @@ import attrs
 
 SEVERITIES = ("error", "warning", "info")
 FIX_POLICIES = ("auto", "always", "never")
-RULE_SCHEMA = {"enabled": bool, "severity": SEVERITIES, "fix": FIX_POLICIES}
-OPTIONS_SCHEMA: dict[str, Any] = {"noc_units": ("one", "dose")}
 
 
 class ConfigError(Exception):
     """A configuration file is not valid; the message names the file and key."""
+
+
+# -- the schema: each value checker returns what is wrong with a value, or None ---------------
+
+Check = Callable[[Any], "str | None"]
+
+
+def _one_of(*choices: str) -> Check:
+    listed = ", ".join(repr(c) for c in choices)
+    return lambda value: None if value in choices else f"is {value!r}; it must be one of {listed}"
+
+
+def _boolean(value: Any) -> str | None:
+    return None if isinstance(value, bool) else f"must be true or false, not {value!r}"
+
+
+def _text(value: Any) -> str | None:
+    return None if isinstance(value, str) and value else f"must be a non-empty string, not {value!r}"
+
+
+def _codes(value: Any) -> str | None:
+    if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
+        return None
+    return f"must be a list of codes (strings), not {value!r}"
+
+
+def _daily_maximum(value: Any) -> str | None:
+    if not isinstance(value, dict):
+        return "must be a table: code = { units = N, source = \"...\" }"
+    for code, limit in value.items():
+        if not (isinstance(limit, dict) and set(limit) == {"units", "source"}):
+            return f"{code} must be {{ units = N, source = \"...\" }}: a limit ships with its source"
+        if not isinstance(limit["units"], int) or limit["units"] < 1 or _text(limit["source"]):
+            return f"{code} needs a whole number of units and a source"
+    return None
+
+
+RULE_SCHEMA: dict[str, Check] = {"enabled": _boolean, "severity": _one_of(*SEVERITIES), "fix": _one_of(*FIX_POLICIES)}
+OPTIONS_SCHEMA: dict[str, Check] = {
+    "noc_units": _one_of("one", "dose"),
+    "jw_jz": _one_of("medicare", "always", "never"),
+    "jw_jz_bill_types": _codes,
+    "administration_check": _one_of("office", "all", "never"),
+    "ja_jb_codes": _codes,
+    "coverage_list": _text,
+    "daily_maximum": _daily_maximum,
+}
 
 
 @attrs.frozen
@@ -35,10 +80,16 @@ class RuleSettings:
 
 @attrs.frozen
 class Settings:
-    """What applies to one claim: the defaults with its payer's overrides."""
+    """What applies to one claim: the defaults with its payer's overrides (see default.toml)."""
 
     rules: Mapping[str, RuleSettings]
     noc_units: str
+    jw_jz: str
+    jw_jz_bill_types: tuple[str, ...]
+    administration_check: str
+    ja_jb_codes: tuple[str, ...]
+    coverage_list: str
+    daily_maximum: Mapping[str, Mapping[str, Any]]
 
     def rule(self, rule_id: str) -> RuleSettings:
         return self.rules[rule_id]
@@ -56,26 +107,32 @@ class Config:
         user_file: str | Path | None = None,
         *,
         overrides: dict[str, Any] | None = None,
+        base: Path | None = None,
         rule_ids: tuple[str, ...] | None = None,
     ) -> Config:
-        """The defaults, then the user's file, then `overrides` (a dict in the file's shape)."""
+        """The defaults, then the user's file, then `overrides` (a dict in the file's shape).
+
+        A coverage list given as a .csv path is read relative to the file that names it
+        (`base` for `overrides`).
+        """
         from edi_ivig.rules import RULES
 
         ids = rule_ids or tuple(rule.id for rule in RULES)
         text = resources.files("edi_ivig.config").joinpath("default.toml").read_text(encoding="utf-8")
-        data = _parse(text, "default.toml", ids)
-        for rule_id in ids:
-            if set(data.get("rules", {}).get(rule_id, {})) != set(RULE_SCHEMA):
-                raise ConfigError(f"default.toml: rules.{rule_id} must set {', '.join(RULE_SCHEMA)}")
+        data = _parse(text, "default.toml", ids, None)
+        missing = [f"options.{key}" for key in OPTIONS_SCHEMA if key not in data.get("options", {})]
+        missing += [f"rules.{r}" for r in ids if set(data.get("rules", {}).get(r, {})) != set(RULE_SCHEMA)]
+        if missing:
+            raise ConfigError(f"default.toml: {', '.join(missing)} must be set")
         if user_file is not None:
             path = Path(user_file)
             try:
                 user_text = path.read_text(encoding="utf-8")
             except OSError as error:
                 raise ConfigError(f"{path}: {error.strerror or error}") from None
-            data = _merge(data, _parse(user_text, str(path), ids))
+            data = _merge(data, _parse(user_text, str(path), ids, path.parent))
         if overrides:
-            _check(overrides, "overrides", ids, overrides_allowed=True, path="")
+            _check(overrides, "overrides", ids, overrides_allowed=True, path="", base=base)
             data = _merge(data, overrides)
         return cls(data)
 
@@ -89,19 +146,24 @@ class Config:
             if overrides:
                 data = _merge(data, overrides)
         rules = {rule_id: RuleSettings(**values) for rule_id, values in data["rules"].items()}
-        return Settings(rules=rules, **data["options"])
+        options = dict(data["options"])
+        for key in ("jw_jz_bill_types", "ja_jb_codes"):
+            options[key] = tuple(options[key])
+        return Settings(rules=rules, **options)
 
 
-def _parse(text: str, name: str, rule_ids: tuple[str, ...]) -> dict[str, Any]:
+def _parse(text: str, name: str, rule_ids: tuple[str, ...], base: Path | None) -> dict[str, Any]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{name}: not valid TOML: {error}") from None
-    _check(data, name, rule_ids, overrides_allowed=True, path="")
+    _check(data, name, rule_ids, overrides_allowed=True, path="", base=base)
     return data
 
 
-def _check(data: dict[str, Any], name: str, rule_ids: tuple[str, ...], *, overrides_allowed: bool, path: str) -> None:
+def _check(
+    data: dict[str, Any], name: str, rule_ids: tuple[str, ...], *, overrides_allowed: bool, path: str, base: Path | None
+) -> None:
     for key, value in data.items():
         where = f"{path}{key}"
         if key == "rules":
@@ -114,26 +176,30 @@ def _check(data: dict[str, Any], name: str, rule_ids: tuple[str, ...], *, overri
         elif key == "options":
             _expect_table(value, name, where)
             _check_values(value, OPTIONS_SCHEMA, name, where)
+            _resolve_paths(value, base)
         elif key in ("payer", "filing_indicator") and overrides_allowed:
             _expect_table(value, name, where)
             for selector, overrides in value.items():
                 _expect_table(overrides, name, f"{where}.{selector}")
-                _check(overrides, name, rule_ids, overrides_allowed=False, path=f"{where}.{selector}.")
+                _check(overrides, name, rule_ids, overrides_allowed=False, path=f"{where}.{selector}.", base=base)
         else:
             raise ConfigError(f"{name}: unknown key '{where}'")
 
 
-def _check_values(values: dict[str, Any], schema: dict[str, Any], name: str, path: str) -> None:
+def _check_values(values: dict[str, Any], schema: dict[str, Check], name: str, path: str) -> None:
     for key, value in values.items():
-        expected = schema.get(key)
-        if expected is None:
+        check = schema.get(key)
+        if check is None:
             raise ConfigError(f"{name}: unknown key '{path}.{key}'")
-        if isinstance(expected, tuple):
-            if value not in expected:
-                choices = ", ".join(repr(c) for c in expected)
-                raise ConfigError(f"{name}: '{path}.{key}' is {value!r}; it must be one of {choices}")
-        elif not isinstance(value, expected):
-            raise ConfigError(f"{name}: '{path}.{key}' must be {expected.__name__}, not {value!r}")
+        problem = check(value)
+        if problem:
+            raise ConfigError(f"{name}: '{path}.{key}' {problem}")
+
+
+def _resolve_paths(options: dict[str, Any], base: Path | None) -> None:
+    listed = options.get("coverage_list")
+    if isinstance(listed, str) and listed.endswith(".csv") and base is not None:
+        options["coverage_list"] = str((base / listed).resolve())
 
 
 def _expect_table(value: Any, name: str, path: str) -> None:

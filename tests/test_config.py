@@ -30,7 +30,7 @@ def test_defaults_cover_every_rule():
         ("[rules.IG99]\nenabled = false\n", "user.toml: unknown rule 'rules.IG99'"),
         ("[rule.IG01]\nenabled = false\n", "user.toml: unknown key 'rule'"),
         ("[options]\nnoc_units = \"bag\"\n", "user.toml: 'options.noc_units' is 'bag'; it must be one of 'one', 'dose'"),
-        ("[rules.IG01]\nenabled = \"no\"\n", "user.toml: 'rules.IG01.enabled' must be bool, not 'no'"),
+        ("[rules.IG01]\nenabled = \"no\"\n", "user.toml: 'rules.IG01.enabled' must be true or false, not 'no'"),
         ("[payer.\"00999\".rules.IG02]\nsevirity = \"info\"\n", "user.toml: unknown key 'payer.00999.rules.IG02.sevirity'"),
         ("[payer.\"00999\".payer.x]\n", "user.toml: unknown key 'payer.00999.payer'"),
         ("rules = [", "user.toml: not valid TOML"),

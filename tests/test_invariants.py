@@ -26,7 +26,7 @@ ids = [f"{c.folder.parent.name}/{c.folder.name}" for c in CASES]
 
 
 def _pipeline(case, *, fix=True):
-    return Pipeline(Config.load(overrides=case.config), fix=fix, unsafe_fixes=case.unsafe_fixes)
+    return Pipeline(Config.load(overrides=case.config, base=case.folder), fix=fix, unsafe_fixes=case.unsafe_fixes)
 
 
 def _fix(case, data: bytes) -> bytes:

@@ -42,7 +42,6 @@ class Problem:
     line: ServiceLine | None = None
     edit: Edit | None = None
     status_code: str | None = None  # when it differs from the rule's
-    severity: str | None = None  # when it differs from the rule's (the config still wins)
 
 
 @attrs.frozen

@@ -8,6 +8,7 @@ is for a code.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from decimal import Decimal
 
@@ -19,11 +20,14 @@ from edi_ivig.rules.base import service_date
 
 # X12 maximum of service lines per claim.
 MAX_LINES = {"837P": 50, "837I": 999}
-ADMINISTRATION_GROUPS = (
+# The drug administration codes 96365-96379 (IG06 calls them "infusion administration").
+DRUG_ADMINISTRATION_GROUPS = (
     "iv_initial", "iv_additional", "iv_sequential", "iv_concurrent",
     "sc_initial", "sc_additional", "sc_additional_site",
-    "hydration_initial", "hydration_additional", "injection", "iv_push", "iv_push_sequential",
+    "injection", "iv_push", "iv_push_sequential", "other_administration",
 )
+HYDRATION_GROUPS = ("hydration_initial", "hydration_additional")
+ADMINISTRATION_GROUPS = DRUG_ADMINISTRATION_GROUPS + HYDRATION_GROUPS
 
 
 @attrs.frozen
@@ -62,6 +66,14 @@ def drug_lines(claim: Claim, reference: Reference) -> list[DrugLine]:
 
 def is_administration(line: ServiceLine, reference: Reference) -> bool:
     return reference.group(line.procedure.code) in ADMINISTRATION_GROUPS
+
+
+def days(line: ServiceLine, claim: Claim) -> frozenset[dt.date]:
+    """The days a line covers: its own date or range, else (837I) the statement period."""
+    dates = line.date or claim.statement_period
+    if dates is None:
+        return frozenset()
+    return frozenset(dates.start + dt.timedelta(days=i) for i in range(dates.days))
 
 
 def grams_given(line: ServiceLine, product: NdcProduct | None) -> Decimal | None:

@@ -1,0 +1,101 @@
+"""IG05: JW/JZ on single-dose-container drugs (every immune globulin product is one)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from edi_ivig.model import Claim
+from edi_ivig.rules.base import Context, Problem, ReplaceLine, Rule, service_date
+from edi_ivig.rules.ivig import DrugLine, describe, drug_lines
+from edi_ivig.settings import Settings
+
+JZ_REQUIRED_FROM = dt.date(2023, 7, 1)
+COMBINATION = "A8:448"  # the modifiers conflict with each other or with another line
+
+
+class JwJz(Rule):
+    id = "IG05"
+    title = "JZ when nothing was discarded, a JW line when something was"
+    policy = (
+        "JW is required for discarded amounts of single-dose-container drugs; JZ, on the administered"
+        " line, when nothing was discarded, for dates of service on or after 2023-07-01. Never JW and JZ"
+        " on one line; the discarded amount goes on its own JW line."
+    )
+    source = "Medicare Claims Processing Manual ch. 17 section 40 (DOMAIN.md 'JW / JZ')"
+    severity = "error"
+    fix = "unsafe"
+    status_code = "A7:453"
+    example = "J1561 x 56 with neither JZ nor a JW line on 2026-10-05 (Medicare): add JZ if nothing was discarded"
+    __doc__ = f"""{title}.
+
+    Checks, on the immune globulin drug lines of claims that must carry JW/JZ (from 2023-07-01;
+    by default Medicare: 837P with SBR09 MB, 837I with SBR09 MA/MB and type of bill 13x or 85x;
+    option jw_jz): an administered line with neither JZ nor a JW line for the same code and
+    date; JW and JZ on one line; JZ while a JW line for the same code and date exists; a JW line
+    under one unit; JW or JZ on a procedure (CPT) line.
+
+    Why: {policy} ({source})
+
+    Fix (unsafe: only the provider knows nothing was discarded): add JZ to an administered line
+    that has no JW line. Everything else is flagged.
+    """
+
+    def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
+        if not _required(claim, ctx.settings):
+            return
+        drugs = [d for d in drug_lines(claim, ctx.reference) if _dated_from(d, claim)]
+        for line in claim.lines:
+            mods = set(line.procedure.modifiers) & {"JW", "JZ"}
+            if mods and line.procedure.code.isdigit():
+                yield Problem(
+                    f"{describe(line)}: {'/'.join(sorted(mods))} on a procedure that is not a drug; JW and JZ go on"
+                    " drug lines only", line,
+                )
+        for drug in drugs:
+            yield from self._check_drug(drug, drugs)
+
+    def _check_drug(self, drug: DrugLine, drugs: list[DrugLine]) -> Iterator[Problem]:
+        line, mods = drug.line, drug.line.procedure.modifiers
+        waste = [d.line for d in drugs if d.is_waste and d is not drug and _same(d, drug)]
+        if "JW" in mods and "JZ" in mods:
+            yield Problem(f"{describe(line)}: JW and JZ on one line; the discarded amount goes on its own JW line",
+                          line, status_code=COMBINATION)
+        elif "JW" in mods:
+            if line.units is not None and line.units < 1:
+                yield Problem(f"{describe(line)}: a JW line bills at least one whole unit of discarded drug",
+                              line, status_code="A7:476")
+        elif "JZ" in mods:
+            if waste:
+                yield Problem(
+                    f"{describe(line)}: JZ says nothing was discarded, yet line {waste[0].number} bills discarded"
+                    " drug (JW) for the same code and date; remove one of them",
+                    line, status_code=COMBINATION,
+                )
+        elif not waste:
+            message = (
+                f"{describe(line)}: neither JZ nor a JW line; from 2023-07-01 the administered line carries JZ"
+                " when nothing was discarded, and a JW line bills what was"
+            )
+            if len(mods) < 4:
+                yield Problem(message, line, ReplaceLine(line, (line.with_procedure(modifiers=[*mods, "JZ"]),)))
+            else:
+                yield Problem(f"{message} (this line has no room for a fifth modifier)", line)
+
+
+def _required(claim: Claim, settings: Settings) -> bool:
+    if settings.jw_jz != "medicare":
+        return settings.jw_jz == "always"
+    filing = claim.subscriber.filing_indicator
+    if claim.kind == "837P":
+        return filing == "MB"
+    return filing in ("MA", "MB") and any(claim.facility_code.startswith(t) for t in settings.jw_jz_bill_types)
+
+
+def _dated_from(drug: DrugLine, claim: Claim) -> bool:
+    day = service_date(drug.line, claim)
+    return day is not None and day >= JZ_REQUIRED_FROM
+
+
+def _same(a: DrugLine, b: DrugLine) -> bool:
+    return a.line.procedure.code == b.line.procedure.code and a.line.date == b.line.date

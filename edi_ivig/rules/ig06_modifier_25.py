@@ -1,0 +1,67 @@
+"""IG06: modifier 25 on an E/M visit the same day as drug administration."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from edi_ivig.model import Claim
+from edi_ivig.rules.base import Context, Problem, ReplaceLine, Rule
+from edi_ivig.rules.ivig import DRUG_ADMINISTRATION_GROUPS, days, describe, drug_lines
+
+
+class Modifier25(Rule):
+    id = "IG06"
+    title = "Modifier 25 on an E/M visit the same day as the infusion"
+    policy = (
+        "When separately identifiable evaluation and management services are provided and documented on"
+        " the same day as intravenous administration, they may be billed using modifier 25."
+    )
+    source = "CMS MAC Billing and Coding article A59105 (seed 000); NCCI: 99211 is not reported with drug administration"
+    severity = "error"
+    fix = "unsafe"
+    status_code = "A7:453"
+    example = "99213 on 2026-10-05 with 96365 on 2026-10-05 and no 25: 99213-25"
+    __doc__ = f"""{title}.
+
+    Checks, on claims with an immune globulin line: an E/M visit (99202-99215) on a date with a
+    drug administration code (96365-96379) and without modifier 25; 99211 on such a date; 25 on
+    a drug or administration line (it belongs on the E/M line).
+
+    Why: {policy} ({source})
+
+    Fix (unsafe: it asserts the visit was separately identifiable and documented): add 25 to the
+    E/M line. The others are flagged.
+    """
+
+    def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
+        ref = ctx.reference
+        drugs = drug_lines(claim, ref)
+        if not drugs:
+            return
+        administration_days = frozenset().union(
+            *(days(line, claim) for line in claim.lines if ref.group(line.procedure.code) in DRUG_ADMINISTRATION_GROUPS)
+        )
+        drug_ids = {id(d.line) for d in drugs}
+        for line in claim.lines:
+            group = ref.group(line.procedure.code)
+            mods = line.procedure.modifiers
+            if group == "em_visit" and days(line, claim) & administration_days:
+                if line.procedure.code == "99211":
+                    yield Problem(
+                        f"{describe(line)}: 99211 is not reported with drug administration on the same day (NCCI)",
+                        line, status_code="A7:454",
+                    )
+                elif "25" not in mods:
+                    message = (
+                        f"{describe(line)}: an E/M visit on a day of drug administration needs modifier 25,"
+                        " if it was separately identifiable and documented"
+                    )
+                    if len(mods) < 4:
+                        yield Problem(message, line, ReplaceLine(line, (line.with_procedure(modifiers=[*mods, "25"]),)))
+                    else:
+                        yield Problem(f"{message} (this line has no room for a fifth modifier)", line)
+            elif "25" in mods and (id(line) in drug_ids or group in DRUG_ADMINISTRATION_GROUPS):
+                yield Problem(
+                    f"{describe(line)}: modifier 25 belongs on the E/M visit line, not on a drug or administration line",
+                    line,
+                )

@@ -1,0 +1,42 @@
+"""IG07: no hydration billed for the saline that runs with an immune globulin infusion."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from edi_ivig.model import Claim
+from edi_ivig.rules.base import Context, Problem, Rule
+from edi_ivig.rules.ivig import HYDRATION_GROUPS, days, describe, drug_lines
+
+
+class Hydration(Rule):
+    id = "IG07"
+    title = "No hydration code on the day of an immune globulin infusion"
+    policy = (
+        "Hydration (96360/96361) is not billed for the saline used to flush the line or dilute the drug"
+        " during an IVIG infusion: it is part of the infusion service."
+    )
+    source = "Practitioner guidance (seed 004, 'The Hydration Trap'); CMS NCCI policy manual ch. 11"
+    severity = "warning"
+    status_code = "A7:454"
+    example = "96365 + 96361 with J1561 on 2026-10-05: the 96361 line is not payable"
+    __doc__ = f"""{title}.
+
+    Checks: a hydration line (96360, 96361) on a day with an immune globulin drug line.
+
+    Why: {policy} ({source})
+
+    No fix: whether hydration was a separate, medically necessary service is in the record, not
+    on the claim; remove the line or document why it stands.
+    """
+
+    def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
+        ref = ctx.reference
+        infusion_days = frozenset().union(*(days(d.line, claim) for d in drug_lines(claim, ref)))
+        for line in claim.lines:
+            if ref.group(line.procedure.code) in HYDRATION_GROUPS and days(line, claim) & infusion_days:
+                yield Problem(
+                    f"{describe(line)}: hydration on a day of immune globulin infusion; the saline is part of the"
+                    " infusion, not billed on its own",
+                    line,
+                )

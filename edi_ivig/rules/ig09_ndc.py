@@ -1,0 +1,59 @@
+"""IG09: every immune globulin drug line carries its NDC and the quantity given."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from edi_ivig.model import Claim
+from edi_ivig.rules.base import Context, Problem, Rule
+from edi_ivig.rules.ivig import describe, drug_lines
+
+CTP_UNITS = ("F2", "GR", "ME", "ML", "UN")
+
+
+class NdcOnDrugLine(Rule):
+    id = "IG09"
+    title = "NDC and quantity on every immune globulin drug line"
+    policy = (
+        "The drug line carries the package's 11-digit NDC (2410 LIN*N4, 5-4-2 without hyphens) and the"
+        " quantity given with its unit (CTP04, CTP05-1 F2, GR, ME, ML or UN); the NDC must match the"
+        " code billed."
+    )
+    source = "X12 005010X222A1/X223A2 loop 2410; practitioner guidance (seed 004: 'the NDC must match the J-code')"
+    severity = "warning"
+    status_code = "A6:218"
+    example = "J1561 with no LIN segment; or LIN**N4*1353380511 (10 digits); or J1561 with Hizentra's NDC"
+    __doc__ = f"""{title}.
+
+    Checks: an immune globulin drug line with no LIN*N4 NDC; an NDC that is not 11 digits; no CTP
+    quantity or a unit other than F2, GR, ME, ML, UN; an NDC the reference table gives to another
+    product's code (a not-otherwise-classified code is IG04's business).
+
+    Why: {policy} ({source})
+
+    No fix: the NDC is on the package, not on the claim.
+    """
+
+    def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
+        for drug in drug_lines(claim, ctx.reference):
+            line, info = drug.line, drug.line.drug
+            if info is None or info.ndc is None:
+                yield Problem(f"{describe(line)}: no NDC (2410 LIN*N4); give the 11-digit NDC of the package used", line)
+                continue
+            if len(info.ndc) != 11 or not info.ndc.isdigit():
+                yield Problem(
+                    f"{describe(line)}: NDC {info.ndc[:20]!r} is not 11 digits; write it 5-4-2 with leading zeros"
+                    " and no hyphens", line, status_code="A7:218",
+                )
+            if info.quantity is None or info.unit not in CTP_UNITS:
+                yield Problem(
+                    f"{describe(line)}: the quantity given (CTP04) and its unit (CTP05-1: F2, GR, ME, ML or UN)"
+                    " are missing or wrong", line, status_code="A7:724",
+                )
+            product = drug.product
+            if product is not None and not drug.code.noc and not drug.is_unclassified and product.hcpcs != drug.code.code:
+                yield Problem(
+                    f"{describe(line)}: NDC {product.ndc} is {product.product}, billed under {product.hcpcs},"
+                    f" not {drug.code.code}; the NDC and the code must name the same product",
+                    line, status_code="A7:218",
+                )

@@ -1,0 +1,91 @@
+"""IG10: the immune globulin line points to a diagnosis the payer covers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from edi_ivig.model import Claim, Diagnosis
+from edi_ivig.reference import CoverageList, coverage_list, normalize_diagnosis
+from edi_ivig.rules.base import Context, Problem, Rule, service_date
+from edi_ivig.rules.ivig import DrugLine, describe, drug_lines
+
+
+class CoveredDiagnosis(Rule):
+    id = "IG10"
+    title = "A diagnosis on the payer's IVIG coverage list"
+    policy = (
+        "IVIG is covered for the ICD-10-CM codes of the article's Group 1; other diagnoses are denied as"
+        " not reasonable and necessary. B20 is only payable for children under 13 years of age."
+    )
+    source = "CMS billing and coding article A57187, Group 1 (seed 001); config/coverage_a57187_group1.csv"
+    severity = "warning"
+    status_code = "A7:255"
+    example = "J1561 pointing only to G62.9 (not on Group 1); B20 for a patient aged 40"
+    __doc__ = f"""{title}.
+
+    Checks: none of the diagnoses an immune globulin line points to (837P SV107 -> HI; 837I: the
+    claim's diagnoses) is on the coverage list configured for the payer (option coverage_list;
+    default A57187 Group 1), or the only listed one fails its condition (B20: under 13 at the
+    date of service, from the patient's DMG02); a pointer with no diagnosis behind it.
+
+    Why: {policy} ({source})
+
+    No fix, and a warning: coverage is the payer's decision and the diagnosis is the provider's.
+    """
+
+    def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
+        covered = coverage_list(ctx.settings.coverage_list)
+        seen: set[tuple[str, ...]] = set()
+        for drug in drug_lines(claim, ctx.reference):
+            pointed, bad_pointers = _pointed(drug, claim)
+            for pointer in bad_pointers:
+                count = len(claim.diagnoses)
+                yield Problem(
+                    f"{describe(drug.line)}: diagnosis pointer {pointer} points to nothing; the claim has"
+                    f" {count} diagnos{'is' if count == 1 else 'es'}", drug.line, status_code="A7:477",
+                )
+            codes = tuple(normalize_diagnosis(d.code) for d in pointed)
+            if not codes or codes in seen:
+                continue
+            seen.add(codes)
+            problem = _coverage_problem(codes, covered, claim.birth_date, service_date(drug.line, claim))
+            if problem:
+                yield Problem(f"{describe(drug.line)}: {problem}", drug.line)
+
+
+def _pointed(drug: DrugLine, claim: Claim) -> tuple[list[Diagnosis], list[int]]:
+    pointers = drug.line.diagnosis_pointers
+    if claim.kind == "837I" or not pointers:
+        return list(claim.diagnoses), []
+    good = [claim.diagnoses[p - 1] for p in pointers if 1 <= p <= len(claim.diagnoses)]
+    return good, [p for p in pointers if not 1 <= p <= len(claim.diagnoses)]
+
+
+def _coverage_problem(codes: tuple[str, ...], covered: CoverageList, birth: dt.date | None, day: dt.date | None) -> str | None:
+    listed = [code for code in codes if code in covered]
+    shown = ", ".join(codes)
+    if not listed:
+        parents = [c for code in codes for c in covered.conditions if code.startswith(c) and code != c]
+        hint = f" (the list has {parents[0]}, which {codes[0]} falls under: ask the payer)" if parents else ""
+        return (
+            f"the diagnoses it points to ({shown}) are not on the coverage list {covered.name}{hint};"
+            " other diagnoses are denied as not reasonable and necessary"
+        )
+    for code in listed:
+        limit = covered.max_age(code)
+        if limit is None:
+            return None
+        if birth is None or day is None:
+            continue
+        if _age(birth, day) <= limit:
+            return None
+    code = listed[0]
+    limit = covered.max_age(code)
+    if birth is None or day is None:
+        return f"{code} is covered on {covered.name} only up to age {limit}, and the patient's birth date (DMG02) is not on the claim"
+    return f"{code} is covered on {covered.name} only up to age {limit}; the patient is {_age(birth, day)} on the date of service"
+
+
+def _age(birth: dt.date, day: dt.date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
