@@ -14,8 +14,8 @@ from __future__ import annotations
 import io
 import logging
 import os
-import threading
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources

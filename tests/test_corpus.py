@@ -11,8 +11,8 @@ import re
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import CORPUS, needs_corpus
+
 from edi_ivig.cli import main
 
 BROKEN = ("ims__x12_bad_*", "*_missing_*", "*_loop_errors*", "*no_isa*")

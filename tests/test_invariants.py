@@ -11,13 +11,13 @@ from __future__ import annotations
 import io
 
 import pytest
-
 from conftest import CORPUS, FIXTURES, READABLE, needs_corpus
+
 from edi_ivig.model import build_claim
 from edi_ivig.pipeline import Pipeline
 from edi_ivig.reader import RawClaim, Reader, TransactionEnd
-from edi_ivig.regress import find_cases
 from edi_ivig.reference import default_reference
+from edi_ivig.regress import find_cases
 from edi_ivig.settings import Config
 from edi_ivig.validate import validate
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import io
 
 import attrs
+from conftest import FIXTURES, roundtrip
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from x12text import rerender, segments_of
 
-from conftest import FIXTURES, roundtrip
 from edi_ivig.model import ServiceLine, build_claim
 from edi_ivig.reader import RawClaim, Reader, TransactionEnd
 from edi_ivig.writer import Writer
-from x12text import rerender, segments_of
 
 SOURCES = [FIXTURES / "read" / "837p-ivig-clinic.x12", FIXTURES / "read" / "837i-ivig-outpatient.x12"]
 # Characters X12 allows as delimiters that the fixtures' data never contains.
@@ -30,7 +30,7 @@ def styles(draw):
 def summary(data: bytes):
     """What a rule would see of each claim, whatever the delimiters."""
     return [
-        (c.id, c.charge, c.kind, [(l.procedure, l.units, l.charge, l.date, l.drug, l.control_number) for l in c.lines])
+        (c.id, c.charge, c.kind, [(ln.procedure, ln.units, ln.charge, ln.date, ln.drug, ln.control_number) for ln in c.lines])
         for c in (build_claim(p) for p in Reader(io.BytesIO(data)) if isinstance(p, RawClaim))
     ]
 

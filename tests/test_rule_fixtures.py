@@ -6,8 +6,8 @@ One test function reads them all; `edi-ivig regress fixtures/rules` runs the sam
 from __future__ import annotations
 
 import pytest
-
 from conftest import FIXTURES
+
 from edi_ivig.regress import find_cases, run_case
 
 CASES = find_cases(FIXTURES / "rules")

@@ -6,8 +6,8 @@ import io
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import CORPUS, FIXTURES, READABLE, fix_bytes, needs_corpus
+
 from edi_ivig.cli import main
 from edi_ivig.validate import validate
 

@@ -7,7 +7,14 @@ from decimal import Decimal
 
 from edi_ivig.model import Claim, format_number
 from edi_ivig.rules.base import Context, Problem, ReplaceLine, Rule, service_date
-from edi_ivig.rules.ivig import DrugLine, billing_units, describe, drug_lines, grams_given, units_text
+from edi_ivig.rules.ivig import (
+    DrugLine,
+    billing_units,
+    describe,
+    drug_lines,
+    grams_given,
+    units_text,
+)
 
 
 class UnitsPerDescriptor(Rule):

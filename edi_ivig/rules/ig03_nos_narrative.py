@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 
-from edi_ivig.model import Claim, ServiceLine, format_number
+from edi_ivig.model import Claim, format_number
 from edi_ivig.reference import NdcProduct, Reference
 from edi_ivig.rules.base import Context, Problem, ReplaceLine, Rule
 from edi_ivig.rules.ivig import DrugLine, describe, drug_lines, grams_given

@@ -6,8 +6,8 @@ import datetime as dt
 from collections.abc import Iterator
 
 from edi_ivig.model import Claim
-from edi_ivig.rules.base import Context, Problem, ReplaceLine, Rule, service_date
-from edi_ivig.rules.ivig import DrugLine, describe, drug_lines
+from edi_ivig.rules.base import Context, Problem, Rule, service_date
+from edi_ivig.rules.ivig import DrugLine, add_modifier, describe, drug_lines
 from edi_ivig.settings import Settings
 
 JZ_REQUIRED_FROM = dt.date(2023, 7, 1)
@@ -73,14 +73,11 @@ class JwJz(Rule):
                     line, status_code=COMBINATION,
                 )
         elif not waste:
-            message = (
+            yield add_modifier(
+                line, "JZ",
                 f"{describe(line)}: neither JZ nor a JW line; from 2023-07-01 the administered line carries JZ"
-                " when nothing was discarded, and a JW line bills what was"
+                " when nothing was discarded, and a JW line bills what was",
             )
-            if len(mods) < 4:
-                yield Problem(message, line, ReplaceLine(line, (line.with_procedure(modifiers=[*mods, "JZ"]),)))
-            else:
-                yield Problem(f"{message} (this line has no room for a fifth modifier)", line)
 
 
 def _required(claim: Claim, settings: Settings) -> bool:

@@ -5,8 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from edi_ivig.model import Claim
-from edi_ivig.rules.base import Context, Problem, ReplaceLine, Rule
-from edi_ivig.rules.ivig import DRUG_ADMINISTRATION_GROUPS, days, describe, drug_lines
+from edi_ivig.rules.base import Context, Problem, Rule
+from edi_ivig.rules.ivig import (
+    DRUG_ADMINISTRATION_GROUPS,
+    add_modifier,
+    days,
+    describe,
+    drug_lines,
+)
 
 
 class Modifier25(Rule):
@@ -52,14 +58,11 @@ class Modifier25(Rule):
                         line, status_code="A7:454",
                     )
                 elif "25" not in mods:
-                    message = (
+                    yield add_modifier(
+                        line, "25",
                         f"{describe(line)}: an E/M visit on a day of drug administration needs modifier 25,"
-                        " if it was separately identifiable and documented"
+                        " if it was separately identifiable and documented",
                     )
-                    if len(mods) < 4:
-                        yield Problem(message, line, ReplaceLine(line, (line.with_procedure(modifiers=[*mods, "25"]),)))
-                    else:
-                        yield Problem(f"{message} (this line has no room for a fifth modifier)", line)
             elif "25" in mods and (id(line) in drug_ids or group in DRUG_ADMINISTRATION_GROUPS):
                 yield Problem(
                     f"{describe(line)}: modifier 25 belongs on the E/M visit line, not on a drug or administration line",

@@ -8,7 +8,13 @@ from collections.abc import Iterator
 
 from edi_ivig.model import Claim, ServiceLine
 from edi_ivig.rules.base import Context, Problem, Rule
-from edi_ivig.rules.ivig import DRUG_ADMINISTRATION_GROUPS, DrugLine, days, describe, drug_lines
+from edi_ivig.rules.ivig import (
+    DRUG_ADMINISTRATION_GROUPS,
+    DrugLine,
+    days,
+    describe,
+    drug_lines,
+)
 
 IV_GROUPS = ("iv_initial", "iv_additional", "iv_sequential", "iv_concurrent")
 SC_GROUPS = ("sc_initial", "sc_additional", "sc_additional_site")
@@ -97,7 +103,7 @@ class AdministrationCoding(Rule):
         for line in by_group.get("iv_initial", ()):
             if line.date is not None and not line.date.is_range:  # ranges are IG01's
                 per_day[line.date.start].append(line)
-        for day, lines in sorted(per_day.items()):
+        for lines in (per_day[day] for day in sorted(per_day)):
             count = sum(int(line.units or 1) for line in lines)
             if count > 1 and not any(DISTINCT & set(line.procedure.modifiers) for line in lines):
                 yield Problem(

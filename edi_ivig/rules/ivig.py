@@ -16,7 +16,7 @@ import attrs
 
 from edi_ivig.model import Claim, ServiceLine, format_number
 from edi_ivig.reference import UNCLASSIFIED_DRUG_CODES, HcpcsCode, NdcProduct, Reference
-from edi_ivig.rules.base import service_date
+from edi_ivig.rules.base import Problem, ReplaceLine, service_date
 
 # X12 maximum of service lines per claim.
 MAX_LINES = {"837P": 50, "837I": 999}
@@ -97,6 +97,14 @@ def billing_units(grams: Decimal, unit_mg: int, *, waste: bool) -> int:
     """Units for a dose: the administered amount rounds up, the discarded (JW) amount down."""
     exact = grams * 1000 / unit_mg
     return math.floor(exact) if waste else math.ceil(exact)
+
+
+def add_modifier(line: ServiceLine, modifier: str, message: str) -> Problem:
+    """The problem of a missing modifier, with the edit that adds it when a slot is free."""
+    mods = line.procedure.modifiers
+    if len(mods) >= 4:
+        return Problem(f"{message} (this line has no room for a fifth modifier)", line)
+    return Problem(message, line, ReplaceLine(line, (line.with_procedure(modifiers=[*mods, modifier]),)))
 
 
 def units_text(units: Decimal) -> str:

@@ -17,7 +17,13 @@ from typing import BinaryIO
 import attrs
 
 from edi_ivig.errors import UnreadableInput
-from edi_ivig.x12.delimiters import ISA_LENGTH, SEGMENT_LENGTH, WHITESPACE, Delimiters, parse_isa
+from edi_ivig.x12.delimiters import (
+    ISA_LENGTH,
+    SEGMENT_LENGTH,
+    WHITESPACE,
+    Delimiters,
+    parse_isa,
+)
 
 CHUNK_SIZE = 1 << 20
 # Longer than any real segment (a 1 MB element included) yet small enough that a
