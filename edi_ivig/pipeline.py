@@ -19,13 +19,12 @@ from edi_ivig.model import Claim, ServiceLine, build_claim
 from edi_ivig.reader import RawClaim, Reader, ReadStats, ReadWarning
 from edi_ivig.reference import Reference, default_reference
 from edi_ivig.rules import RULES, Context, Finding, Problem, ReplaceLine, Rule
-from edi_ivig.settings import Config, RuleSettings
+from edi_ivig.settings import Config, RuleSettings, Settings
 from edi_ivig.writer import Writer
 
 # A claim the rules want but cannot read (a malformed amount or date on it) is passed
 # through unchanged with this finding, instead of failing the whole file.
 UNREADABLE_CLAIM = "IG00"
-UNREADABLE_STATUS = "A7:21"
 MAX_PASSES = 5
 
 
@@ -106,9 +105,11 @@ class Pipeline:
         try:
             claim = build_claim(raw)
         except UnreadableInput as error:
+            codes = self.config.for_claim(None, None)
             finding = Finding(
                 UNREADABLE_CLAIM, "error", raw.claim_id, None,
-                f"the claim cannot be checked: {error.message}; it is passed on unchanged", False, UNREADABLE_STATUS,
+                f"the claim cannot be checked: {error.message}; it is passed on unchanged", False,
+                codes.status_code(UNREADABLE_CLAIM),
             )
             return ClaimResult(raw.claim_id, raw.number, kind, (finding,), None, None)
         settings = self.config.for_claim(claim.subscriber.payer_id, claim.subscriber.filing_indicator)
@@ -128,10 +129,10 @@ class Pipeline:
                 for problem in list(rule.check(claim, ctx)):
                     if apply and problem.edit is not None:
                         claim = _apply(claim, problem.edit)
-                        applied.append(self._finding(rule, rule_settings, claim, problem, fixed=True))
+                        applied.append(self._finding(rule, rule_settings, settings, claim, problem, fixed=True))
                         changed = True
                     else:
-                        remaining.append(self._finding(rule, rule_settings, claim, problem, fixed=False))
+                        remaining.append(self._finding(rule, rule_settings, settings, claim, problem, fixed=False))
             if not changed:
                 break
         else:
@@ -152,7 +153,9 @@ class Pipeline:
         return rule.fix == "safe" or self.unsafe_fixes or settings.fix == "always"
 
     @staticmethod
-    def _finding(rule: Rule, settings: RuleSettings, claim: Claim, problem: Problem, *, fixed: bool) -> Finding:
+    def _finding(
+        rule: Rule, settings: RuleSettings, status_codes: Settings, claim: Claim, problem: Problem, *, fixed: bool
+    ) -> Finding:
         return Finding(
             rule=rule.id,
             severity=settings.severity,
@@ -160,7 +163,7 @@ class Pipeline:
             line=problem.line.number if problem.line is not None else None,
             message=problem.message,
             fixed=fixed,
-            status_code=problem.status_code or rule.status_code,
+            status_code=status_codes.status_code(rule.id, problem.kind),
             fix=rule.fix if problem.edit is not None and not fixed and settings.fix != "never" else None,
         )
 

@@ -1,9 +1,9 @@
 """Segments to parts: the envelope, the hierarchy and each claim, in one pass.
 
 The reader walks the segments of an 837 once and yields, in file order:
-`Passthrough` text (everything no rule edits: envelopes, headers, HL loops),
-one `RawClaim` per 2300 loop (its segment texts and the loops it belongs to),
-and a `TransactionEnd` per SE. It parses no more than it must to do so; the
+`Passthrough` text (what no rule edits: each envelope segment, each
+transaction header, each HL loop), one `RawClaim` per 2300 loop (its segment
+texts and the loops it belongs to), and a `TransactionEnd` per SE. It parses no more than it must to do so; the
 domain model (`edi_ivig.model`) is built from a `RawClaim` only when a rule
 wants to look at the claim. Joining the parts' text gives back the input.
 
@@ -82,6 +82,12 @@ class Loop:
     pieces: tuple[str, ...]
     number: int  # segment number of the first piece
     delimiters: Delimiters
+    level: str = ""  # HL03 of an HL loop: 20 billing provider, 22 subscriber, 23 patient
+
+    @property
+    def text(self) -> str:
+        terminator = self.delimiters.segment
+        return terminator + terminator.join(self.pieces)
 
 
 @attrs.frozen(eq=False)
@@ -135,7 +141,17 @@ class RawClaim:
 
 @attrs.frozen
 class Passthrough:
+    """Text no rule edits, as read, and what it is.
+
+    `kind` is the segment id of an envelope segment (ISA, with whatever text
+    preceded it; GS; GE; IEA; TA1), "gap" for what follows the last terminator
+    of an interchange, "header" for ST through the segment before the first HL,
+    or "loop" for an HL loop; `loop` holds the header or HL loop itself.
+    """
+
     text: str
+    kind: str
+    loop: Loop | None = None
 
 
 @attrs.frozen
@@ -199,7 +215,6 @@ class _InterchangeWalker:
         self.delimiters = interchange.delimiters
         self.isa = tuple(interchange.isa.split(self.delimiters.element))
         self.ready: list[Part] = []
-        self.out: list[str] = []  # passthrough text not yet in a part
         self.written = interchange.offset + ISA_LENGTH  # byte offset after what left `pieces`
         self.gs: tuple[str, ...] | None = None
         self.st: tuple[str, ...] = ()
@@ -228,7 +243,7 @@ class _InterchangeWalker:
         lead = self.interchange.lead
         if lead.strip(WHITESPACE):
             reader.warn(f"{len(lead)} bytes of text before the ISA are not X12; they are kept as they are", isa_number)
-        self.out.append(lead + self.interchange.isa)
+        self.ready.append(Passthrough(lead + self.interchange.isa, "ISA"))
         sep, handlers, ready = self.delimiters.element, self.handlers, self.ready
         append = self.pieces.append
         piece = ""
@@ -245,7 +260,7 @@ class _InterchangeWalker:
                 if handler is _UNKNOWN:
                     if self.after_iea and not piece.strip(WHITESPACE):  # what follows the last terminator
                         number -= 1
-                        self.out.append(self.delimiters.segment + piece)
+                        ready.append(Passthrough(self.delimiters.segment + piece, "gap"))
                         continue
                     self._unknown(sid, piece, number)
                 handler(piece, number)
@@ -263,7 +278,7 @@ class _InterchangeWalker:
         if not self.after_iea:
             inside = "a transaction: no SE, GE or IEA" if self.collecting else "a functional group: no GE or IEA" if self.gs else "an interchange: no IEA"
             raise UnreadableInput(f"the file ends inside {inside} after it; is the file cut short?", segment=number)
-        yield Passthrough("".join(self.out))
+        yield from ready
 
     def _offset_of(self, piece: str) -> int:
         """Byte offset of the id of `piece`, the segment being handled (not yet collected)."""
@@ -279,8 +294,8 @@ class _InterchangeWalker:
 
     # -- envelope ----------------------------------------------------------------------------
 
-    def _envelope_segment(self, piece: str) -> None:
-        self.out.append(self.delimiters.segment + piece)
+    def _envelope_segment(self, piece: str, kind: str) -> None:
+        self.ready.append(Passthrough(self.delimiters.segment + piece, kind))
         self.written += 1 + len(piece)
 
     def _on_gs(self, piece: str, number: int) -> None:
@@ -289,7 +304,7 @@ class _InterchangeWalker:
             raise UnreadableInput("GS inside a functional group: the GE before it is missing", segment=number)
         self.gs = tuple(self._elements(piece))
         self.reader.stats.groups += 1
-        self._envelope_segment(piece)
+        self._envelope_segment(piece, "GS")
 
     def _on_st(self, piece: str, number: int) -> None:
         self._not_after_iea("ST", number)
@@ -315,7 +330,6 @@ class _InterchangeWalker:
         self._close_collection()
         transaction = self.transaction
         assert transaction is not None
-        self._flush_out()
         self.ready.append(TransactionEnd(transaction, piece, number - self.st_number + 1, number))
         self.written += 1 + len(piece)
         self.transaction = None
@@ -327,7 +341,7 @@ class _InterchangeWalker:
         if self.gs is None:
             raise UnreadableInput("GE without a GS before it", segment=number)
         self.gs = None
-        self._envelope_segment(piece)
+        self._envelope_segment(piece, "GE")
 
     def _on_iea(self, piece: str, number: int) -> None:
         self._not_after_iea("IEA", number)
@@ -336,13 +350,13 @@ class _InterchangeWalker:
         if self.gs is not None:
             raise UnreadableInput("IEA inside a functional group: the GE before it is missing", segment=number)
         self.after_iea = True
-        self._envelope_segment(piece)
+        self._envelope_segment(piece, "IEA")
 
     def _on_ta1(self, piece: str, number: int) -> None:
         self._not_after_iea("TA1", number)
         if self.gs is not None:
             raise UnreadableInput("TA1 inside a functional group", segment=number)
-        self._envelope_segment(piece)
+        self._envelope_segment(piece, "TA1")
 
     def _not_after_iea(self, sid: str, number: int) -> None:
         if self.after_iea:
@@ -398,32 +412,25 @@ class _InterchangeWalker:
         self.start = number
         self.pieces = [piece]
 
-    def _flush_out(self) -> None:
-        if self.out:
-            self.ready.append(Passthrough("".join(self.out)))
-            self.out = []
-
     def _close_collection(self) -> None:
         what, pieces = self.collecting, self.pieces
         if what is None:
             return
         self.collecting, self.pieces = None, _OUTSIDE
-        loop = Loop(tuple(pieces), self.start, self.delimiters)
-        term = self.delimiters.segment
         if what == "claim":
-            self._flush_out()
             self.written += len(pieces) + sum(map(len, pieces))
             stats = self.reader.stats
             stats.claims += 1
             stats.service_lines += self.lines
             assert self.transaction is not None and self.context is not None
             self.ready.append(
-                RawClaim(self.claim_id, loop.pieces, loop.number, self.lines, self.transaction, *self.context)
+                RawClaim(self.claim_id, tuple(pieces), self.start, self.lines, self.transaction, *self.context)
             )
             return
-        text = term + term.join(pieces)
-        self.out.append(text)
+        loop = Loop(tuple(pieces), self.start, self.delimiters, self.level if what == "loop" else "")
+        text = loop.text
         self.written += len(text)
+        self.ready.append(Passthrough(text, what, loop))
         if what == "header":
             self.transaction = self._transaction(loop)
             return

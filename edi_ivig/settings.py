@@ -59,6 +59,13 @@ def _daily_maximum(value: Any) -> str | None:
     return None
 
 
+def _status_code(value: Any) -> str | None:
+    category, _, status = value.partition(":") if isinstance(value, str) else ("", "", "")
+    if len(category) == 2 and category[0].isalpha() and category[1].isdigit() and status.isdigit():
+        return None
+    return f"must be a 277CA category:status code such as \"A7:453\", not {value!r}"
+
+
 RULE_SCHEMA: dict[str, Check] = {"enabled": _boolean, "severity": _one_of(*SEVERITIES), "fix": _one_of(*FIX_POLICIES)}
 OPTIONS_SCHEMA: dict[str, Check] = {
     "noc_units": _one_of("one", "dose"),
@@ -69,6 +76,9 @@ OPTIONS_SCHEMA: dict[str, Check] = {
     "coverage_list": _text,
     "daily_maximum": _daily_maximum,
 }
+
+
+ACKNOWLEDGMENT_SCHEMA: dict[str, Check] = {"source_name": _text, "source_id": _text}
 
 
 @attrs.frozen
@@ -90,9 +100,14 @@ class Settings:
     ja_jb_codes: tuple[str, ...]
     coverage_list: str
     daily_maximum: Mapping[str, Mapping[str, Any]]
+    status_codes: Mapping[str, str]
 
     def rule(self, rule_id: str) -> RuleSettings:
         return self.rules[rule_id]
+
+    def status_code(self, rule_id: str, kind: str = "") -> str:
+        """The 277CA code of a finding: its rule's check if mapped, else its rule's."""
+        return self.status_codes.get(f"{rule_id}.{kind}") or self.status_codes[rule_id]
 
 
 class Config:
@@ -122,6 +137,8 @@ class Config:
         data = _parse(text, "default.toml", ids, None)
         missing = [f"options.{key}" for key in OPTIONS_SCHEMA if key not in data.get("options", {})]
         missing += [f"rules.{r}" for r in ids if set(data.get("rules", {}).get(r, {})) != set(RULE_SCHEMA)]
+        missing += [f"status_codes.{key}" for key in ("accepted", "received", "IG00", *ids) if key not in data.get("status_codes", {})]
+        missing += [f"acknowledgment.{k}" for k in ACKNOWLEDGMENT_SCHEMA if k not in data.get("acknowledgment", {})]
         if missing:
             raise ConfigError(f"default.toml: {', '.join(missing)} must be set")
         if user_file is not None:
@@ -149,7 +166,12 @@ class Config:
         options = dict(data["options"])
         for key in ("jw_jz_bill_types", "ja_jb_codes"):
             options[key] = tuple(options[key])
-        return Settings(rules=rules, **options)
+        return Settings(rules=rules, status_codes=dict(data["status_codes"]), **options)
+
+    @property
+    def acknowledgment(self) -> Mapping[str, str]:
+        """The 277CA's information source: name and id (not per payer)."""
+        return self._data["acknowledgment"]
 
 
 def _parse(text: str, name: str, rule_ids: tuple[str, ...], base: Path | None) -> dict[str, Any]:
@@ -177,6 +199,18 @@ def _check(
             _expect_table(value, name, where)
             _check_values(value, OPTIONS_SCHEMA, name, where)
             _resolve_paths(value, base)
+        elif key == "status_codes":
+            _expect_table(value, name, where)
+            for code_key, code in value.items():
+                rule_id = code_key.split(".")[0]
+                if rule_id not in (*rule_ids, "IG00") and code_key not in ("accepted", "received"):
+                    raise ConfigError(f"{name}: unknown key '{where}.{code_key}'")
+                problem = _status_code(code)
+                if problem:
+                    raise ConfigError(f"{name}: '{where}.{code_key}' {problem}")
+        elif key == "acknowledgment" and overrides_allowed:
+            _expect_table(value, name, where)
+            _check_values(value, ACKNOWLEDGMENT_SCHEMA, name, where)
         elif key in ("payer", "filing_indicator") and overrides_allowed:
             _expect_table(value, name, where)
             for selector, overrides in value.items():

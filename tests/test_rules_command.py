@@ -13,7 +13,7 @@ from edi_ivig.rules import RULES
 def test_every_rule_documents_itself():
     for rule in RULES:
         assert rule.id.startswith("IG") and len(rule.id) == 4
-        for attribute in ("title", "policy", "source", "example", "status_code"):
+        for attribute in ("title", "policy", "source", "example"):
             assert getattr(rule, attribute), (rule.id, attribute)
         assert rule.severity in ("error", "warning", "info")
         assert rule.fix in ("safe", "unsafe", None)

@@ -9,11 +9,13 @@ from rich.console import Console
 from rich.table import Table
 
 from edi_ivig.rules import RULES
+from edi_ivig.settings import Config
 
 COLUMNS = ("id", "title", "claims", "severity", "fix", "277CA")
 
 
 def rows() -> list[dict[str, str]]:
+    codes = Config.load().for_claim(None, None)
     return [
         {
             "id": rule.id,
@@ -21,7 +23,7 @@ def rows() -> list[dict[str, str]]:
             "claims": "/".join(sorted(rule.claim_types)),
             "severity": rule.severity,
             "fix": rule.fix or "none (flag only)",
-            "277CA": rule.status_code,
+            "277CA": codes.status_code(rule.id),
             "policy": rule.policy,
             "source": rule.source,
             "example": rule.example,

@@ -41,7 +41,7 @@ class Problem:
     message: str
     line: ServiceLine | None = None
     edit: Edit | None = None
-    status_code: str | None = None  # when it differs from the rule's
+    kind: str = ""  # which of a rule's checks found it, when it has several: picks the 277CA code
 
 
 @attrs.frozen
@@ -88,7 +88,6 @@ class Rule:
     claim_types: ClassVar[frozenset[str]] = frozenset({"837P", "837I"})
     severity: ClassVar[str]  # default; the config may change it
     fix: ClassVar[str | None] = None  # "safe", "unsafe", or None when the rule only flags
-    status_code: ClassVar[str]  # 277CA STC01 category:status for its findings
     example: ClassVar[str]
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:

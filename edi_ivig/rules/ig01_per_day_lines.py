@@ -27,7 +27,6 @@ class PerDayLines(Rule):
     source = "CMS MAC Billing and Coding article A59105, Off-Label Use of IVIG (seed 000)"
     severity = "error"
     fix = "safe"
-    status_code = "A7:187"
     example = (
         "J1459 280 units, 23800.00, DTP*472*RD8*20261005-20261009 becomes five lines of 56 units and"
         " 4760.00 with DTP*472*D8 for each day; the 96365/96366 lines over the same days are split too"

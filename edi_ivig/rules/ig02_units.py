@@ -28,7 +28,6 @@ class UnitsPerDescriptor(Rule):
     source = "CMS HCPCS Level II descriptors (config/hcpcs_immune_globulin.csv); DOMAIN.md 'Units'"
     severity = "error"
     fix = "safe"
-    status_code = "A7:476"
     example = "J1459 billed 300 units with CTP****300*ML of a 10% product: 30 g is 60 units of 500 mg"
     __doc__ = f"""{title}.
 

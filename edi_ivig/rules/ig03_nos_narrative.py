@@ -30,7 +30,6 @@ class NosNarrative(Rule):
     )
     severity = "error"
     fix = "safe"
-    status_code = "A6:217"
     example = "J1599 with an empty SV101-7 and NDC 44206043690 gets 'PRIVIGEN 10% 30 G IV NDC 44206043690'"
     __doc__ = f"""{title}.
 
@@ -60,14 +59,14 @@ class NosNarrative(Rule):
         problem = _what_is_wrong(text, grams, names)
         if problem is None:
             return
-        message, status = problem
+        message, kind = problem
         message = f"{describe(line)}: {field} {message}"
         if wanted is None:
-            yield Problem(f"{message}; write the drug name, the dose given that day and its unit there", line, status_code=status)
+            yield Problem(f"{message}; write the drug name, the dose given that day and its unit there", line, kind=kind)
         else:
             yield Problem(
                 f"{message}; it becomes '{wanted}'", line,
-                ReplaceLine(line, (line.with_procedure(description=wanted),)), status_code=status,
+                ReplaceLine(line, (line.with_procedure(description=wanted),)), kind=kind,
             )
 
 
@@ -81,21 +80,21 @@ def narrative(product: NdcProduct, grams: Decimal) -> str:
 
 
 def _what_is_wrong(text: str, grams: Decimal | None, names: re.Pattern[str]) -> tuple[str, str] | None:
-    """What the narrative lacks, and the 277CA status code for it; None when it is fine."""
+    """What the narrative lacks, and its kind ("dose", or "" for name and field); None when fine."""
     if not text.strip():
-        return "is empty", "A6:217"
+        return "is empty", ""
     if len(text) > LIMIT:
-        return f"is {len(text)} characters, over the limit of {LIMIT}", "A6:217"
+        return f"is {len(text)} characters, over the limit of {LIMIT}", ""
     upper = text.upper()
     if not names.search(upper):
-        return f"'{text}' names no immune globulin product", "A6:217"
+        return f"'{text}' names no immune globulin product", ""
     doses = [_grams(amount, unit) for amount, unit in _DOSE.findall(upper)]
     if not doses:
-        return f"'{text}' gives no dose with its unit", "A7:724"
+        return f"'{text}' gives no dose with its unit", "dose"
     if grams is not None and grams not in doses:
         return (
             f"'{text}' gives {format_number(doses[0])} g but the line's CTP says {format_number(grams)} g"
-            " were given", "A7:724",
+            " were given", "dose",
         )
     return None
 

@@ -20,7 +20,6 @@ class SpecificCode(Rule):
     source = "Practitioner guidance (seed 004); CMS HCPCS effective dates (config/hcpcs_immune_globulin.csv)"
     severity = "warning"
     fix = "unsafe"
-    status_code = "A7:507"
     example = "J1599 with NDC 44206043690 (Privigen) on 2026-10-05: bill J1459, units converted to its 500 mg"
     __doc__ = f"""{title}.
 

@@ -11,7 +11,6 @@ from edi_ivig.rules.ivig import DrugLine, add_modifier, describe, drug_lines
 from edi_ivig.settings import Settings
 
 JZ_REQUIRED_FROM = dt.date(2023, 7, 1)
-COMBINATION = "A8:448"  # the modifiers conflict with each other or with another line
 
 
 class JwJz(Rule):
@@ -25,7 +24,6 @@ class JwJz(Rule):
     source = "Medicare Claims Processing Manual ch. 17 section 40 (DOMAIN.md 'JW / JZ')"
     severity = "error"
     fix = "unsafe"
-    status_code = "A7:453"
     example = "J1561 x 56 with neither JZ nor a JW line on 2026-10-05 (Medicare): add JZ if nothing was discarded"
     __doc__ = f"""{title}.
 
@@ -60,17 +58,17 @@ class JwJz(Rule):
         waste = [d.line for d in drugs if d.is_waste and d is not drug and _same(d, drug)]
         if "JW" in mods and "JZ" in mods:
             yield Problem(f"{describe(line)}: JW and JZ on one line; the discarded amount goes on its own JW line",
-                          line, status_code=COMBINATION)
+                          line, kind="combination")
         elif "JW" in mods:
             if line.units is not None and line.units < 1:
                 yield Problem(f"{describe(line)}: a JW line bills at least one whole unit of discarded drug",
-                              line, status_code="A7:476")
+                              line, kind="units")
         elif "JZ" in mods:
             if waste:
                 yield Problem(
                     f"{describe(line)}: JZ says nothing was discarded, yet line {waste[0].number} bills discarded"
                     " drug (JW) for the same code and date; remove one of them",
-                    line, status_code=COMBINATION,
+                    line, kind="combination",
                 )
         elif not waste:
             yield add_modifier(

@@ -25,7 +25,6 @@ class Modifier25(Rule):
     source = "CMS MAC Billing and Coding article A59105 (seed 000); NCCI: 99211 is not reported with drug administration"
     severity = "error"
     fix = "unsafe"
-    status_code = "A7:453"
     example = "99213 on 2026-10-05 with 96365 on 2026-10-05 and no 25: 99213-25"
     __doc__ = f"""{title}.
 
@@ -55,7 +54,7 @@ class Modifier25(Rule):
                 if line.procedure.code == "99211":
                     yield Problem(
                         f"{describe(line)}: 99211 is not reported with drug administration on the same day (NCCI)",
-                        line, status_code="A7:454",
+                        line, kind="procedure",
                     )
                 elif "25" not in mods:
                     yield add_modifier(

@@ -18,7 +18,6 @@ class Hydration(Rule):
     )
     source = "Practitioner guidance (seed 004, 'The Hydration Trap'); CMS NCCI policy manual ch. 11"
     severity = "warning"
-    status_code = "A7:454"
     example = "96365 + 96361 with J1561 on 2026-10-05: the 96361 line is not payable"
     __doc__ = f"""{title}.
 

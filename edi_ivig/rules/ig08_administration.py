@@ -33,7 +33,6 @@ class AdministrationCoding(Rule):
     )
     source = "Practitioner guidance (seed 004); CMS NCCI policy manual ch. 11 (DOMAIN.md 'Administration codes')"
     severity = "warning"
-    status_code = "A7:454"
     example = "96365 with J1559 (Hizentra, subcutaneous) on the same day: bill 96369"
     __doc__ = f"""{title}.
 
@@ -68,7 +67,7 @@ class AdministrationCoding(Rule):
             if line.procedure.code in ctx.settings.ja_jb_codes and not {"JA", "JB"} & set(line.procedure.modifiers):
                 yield Problem(
                     f"{describe(line)}: this payer asks for JA (intravenous) or JB (subcutaneous) on"
-                    f" {line.procedure.code}", line, status_code="A7:453",
+                    f" {line.procedure.code}", line, kind="modifier",
                 )
 
     def _routes(self, claim: Claim, drugs: list[DrugLine], by_group: dict[str, list[ServiceLine]]) -> Iterator[Problem]:

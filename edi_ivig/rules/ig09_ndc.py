@@ -21,7 +21,6 @@ class NdcOnDrugLine(Rule):
     )
     source = "X12 005010X222A1/X223A2 loop 2410; practitioner guidance (seed 004: 'the NDC must match the J-code')"
     severity = "warning"
-    status_code = "A6:218"
     example = "J1561 with no LIN segment; or LIN**N4*1353380511 (10 digits); or J1561 with Hizentra's NDC"
     __doc__ = f"""{title}.
 
@@ -43,17 +42,17 @@ class NdcOnDrugLine(Rule):
             if len(info.ndc) != 11 or not info.ndc.isdigit():
                 yield Problem(
                     f"{describe(line)}: NDC {info.ndc[:20]!r} is not 11 digits; write it 5-4-2 with leading zeros"
-                    " and no hyphens", line, status_code="A7:218",
+                    " and no hyphens", line, kind="invalid",
                 )
             if info.quantity is None or info.unit not in CTP_UNITS:
                 yield Problem(
                     f"{describe(line)}: the quantity given (CTP04) and its unit (CTP05-1: F2, GR, ME, ML or UN)"
-                    " are missing or wrong", line, status_code="A7:724",
+                    " are missing or wrong", line, kind="quantity",
                 )
             product = drug.product
             if product is not None and not drug.code.noc and not drug.is_unclassified and product.hcpcs != drug.code.code:
                 yield Problem(
                     f"{describe(line)}: NDC {product.ndc} is {product.product}, billed under {product.hcpcs},"
                     f" not {drug.code.code}; the NDC and the code must name the same product",
-                    line, status_code="A7:218",
+                    line, kind="invalid",
                 )

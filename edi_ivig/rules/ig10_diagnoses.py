@@ -20,7 +20,6 @@ class CoveredDiagnosis(Rule):
     )
     source = "CMS billing and coding article A57187, Group 1 (seed 001); config/coverage_a57187_group1.csv"
     severity = "warning"
-    status_code = "A7:255"
     example = "J1561 pointing only to G62.9 (not on Group 1); B20 for a patient aged 40"
     __doc__ = f"""{title}.
 
@@ -43,7 +42,7 @@ class CoveredDiagnosis(Rule):
                 count = len(claim.diagnoses)
                 yield Problem(
                     f"{describe(drug.line)}: diagnosis pointer {pointer} points to nothing; the claim has"
-                    f" {count} diagnos{'is' if count == 1 else 'es'}", drug.line, status_code="A7:477",
+                    f" {count} diagnos{'is' if count == 1 else 'es'}", drug.line, kind="pointer",
                 )
             codes = tuple(normalize_diagnosis(d.code) for d in pointed)
             if not codes or codes in seen:

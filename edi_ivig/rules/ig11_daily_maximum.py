@@ -21,7 +21,6 @@ class DailyMaximum(Rule):
     )
     source = "CMS NCCI medically unlikely edits (J-codes), as configured in options.daily_maximum"
     severity = "warning"
-    status_code = "A7:476"
     example = "[options.daily_maximum] J1561 = { units = 300, source = '...' }; 320 units on one day is flagged"
     __doc__ = f"""{title}.
 
