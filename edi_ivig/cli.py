@@ -8,7 +8,9 @@ says where).
 
 from __future__ import annotations
 
+import io
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
@@ -16,8 +18,11 @@ import click
 from edi_ivig import __version__, log
 from edi_ivig.errors import UnreadableInput
 from edi_ivig.files import atomic_output, open_input, same_file
-from edi_ivig.pipeline import FileResult, Pipeline
-from edi_ivig.reports import text
+from edi_ivig.pipeline import FileResult, Pipeline, Report
+from edi_ivig.reports.ack277 import Ack277
+from edi_ivig.reports.html_report import HtmlReport
+from edi_ivig.reports.json_report import JsonReport
+from edi_ivig.reports.text import TextReport
 from edi_ivig.settings import Config, ConfigError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNREADABLE = 0, 1, 2, 3
@@ -76,37 +81,99 @@ def _fail_unreadable(name: str, error: UnreadableInput) -> None:
     click.echo(f"edi-ivig: {name}: cannot read: {error.message}", err=True)
 
 
-def _report(result: FileResult, to_stderr: bool) -> None:
-    click.echo(text.summary(result), err=to_stderr)
-    for line in text.finding_lines(result):
-        click.echo(line, err=to_stderr)
+def report_options(command):  # type: ignore[no-untyped-def]
+    """--json, --277 and --html, shared by check and fix."""
+    for flag, what in (
+        ("--html", "the HTML report a billing person reads"),
+        ("--277", "the 277CA claim acknowledgment (005010X214) for the submitter"),
+        ("--json", "the JSON report (README: JSON report)"),
+    ):
+        command = click.option(
+            flag, f"{flag[2:].replace('277', 'ack')}_path", type=click.Path(allow_dash=False), default=None,
+            help=f"Write {what} here (with several INPUTs: a directory, one file per input).",
+        )(command)
+    return command
+
+
+def _report_path(path: str | None, name: str, suffix: str, several: bool) -> str | None:
+    if path is None:
+        return None
+    return str(Path(path) / f"{Path(name).name}{suffix}") if several else path
+
+
+def _run(
+    pipeline: Pipeline,
+    name: str,
+    *,
+    output: str | None = None,
+    held: str | None = None,
+    paths: dict[str, str | None],
+    config: Config,
+    echo_to_stderr: bool = False,
+) -> FileResult:
+    """Read one input, write what was asked; every file written atomically, none on failure."""
+    echo = (lambda line: click.echo(line, err=True)) if echo_to_stderr else click.echo
+    with ExitStack() as stack:
+        source = stack.enter_context(open_input(name))
+        sink = stack.enter_context(atomic_output(output)) if output else None
+        held_sink = stack.enter_context(atomic_output(held)) if held else None
+        reports: list[Report] = [TextReport(echo)]
+        if paths.get("json"):
+            reports.append(JsonReport(_text(stack, paths["json"])))
+        if paths.get("html"):
+            reports.append(HtmlReport(_text(stack, paths["html"])))
+        if paths.get("ack"):
+            reports.append(Ack277(stack.enter_context(atomic_output(paths["ack"])), config))  # type: ignore[arg-type]
+        return pipeline.run(source, sink, name=name, held=held_sink, reports=reports, keep=False)
+
+
+def _text(stack: ExitStack, path: str | None) -> io.TextIOWrapper:
+    assert path is not None
+    binary = stack.enter_context(atomic_output(path))
+    wrapper = io.TextIOWrapper(binary, encoding="utf-8", newline="\n")  # type: ignore[arg-type]
+    stack.callback(wrapper.detach)  # the atomic output closes the file itself
+    return wrapper
+
+
+def _check_report_dirs(inputs: tuple[str, ...], paths: dict[str, str | None]) -> None:
+    if len(inputs) > 1:
+        for flag, path in paths.items():
+            if path and not Path(path).is_dir():
+                raise click.UsageError(f"with several INPUTs, --{flag.replace('ack', '277')} must name an existing directory")
 
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=INPUT, metavar="INPUT...")
 @config_option
-def check(inputs: tuple[str, ...], config_path: str | None) -> None:
+@report_options
+def check(
+    inputs: tuple[str, ...], config_path: str | None, json_path: str | None, ack_path: str | None, html_path: str | None
+) -> None:
     """Report what the rules find in each INPUT; write no EDI.
 
-    INPUT is an 837 file, or - for stdin. Prints a summary line per file and a
-    line per finding: claim, line (LX as read), rule, severity, 277CA status
-    code, whether a fix is available, and what to do.
+    INPUT is an 837 file, or - for stdin. Prints a line per finding (claim, line
+    as read, rule, severity, 277CA status code, whether `fix` would correct it,
+    what to do) and a summary line per file. --json, --277 and --html write the
+    reports too; the 277CA then says what `fix` would send.
     """
-    pipeline = Pipeline(_load_config(config_path))
+    config = _load_config(config_path)
+    pipeline = Pipeline(config)
+    paths = {"json": json_path, "ack": ack_path, "html": html_path}
+    _check_report_dirs(inputs, paths)
+    several = len(inputs) > 1
     code = EXIT_OK
     for name in inputs:
+        named = {k: _report_path(v, name, {"json": ".json", "ack": ".277", "html": ".html"}[k], several) for k, v in paths.items()}
         try:
-            with open_input(name) as stream:
-                result = pipeline.run(stream, name=name)
+            result = _run(pipeline, name, paths=named, config=config)
         except UnreadableInput as error:
             _fail_unreadable(name, error)
             code = EXIT_UNREADABLE
             continue
         except OSError as error:
-            click.echo(f"edi-ivig: {name}: {error.strerror or error}", err=True)
+            click.echo(f"edi-ivig: {error.filename or name}: {error.strerror or error}", err=True)
             code = EXIT_UNREADABLE
             continue
-        _report(result, to_stderr=False)
         if result.has_errors and code == EXIT_OK:
             code = EXIT_FINDINGS
     sys.exit(code)
@@ -124,30 +191,44 @@ def check(inputs: tuple[str, ...], config_path: str | None) -> None:
     help="Also apply the fixes that assert something the provider must stand behind"
     " (adding JZ or 25, replacing a NOC code). Safe fixes are always applied.",
 )
+@click.option(
+    "--hold-errors", "held", type=click.Path(dir_okay=False), default=None,
+    help="Move the claims that still carry an error finding after fixing into this file (a"
+    " valid 837 of its own), so OUTPUT holds only claims fit to send. Exit code 1 when any"
+    " claim is held.",
+)
 @config_option
-def fix(input_: str, output: str, unsafe_fixes: bool, config_path: str | None) -> None:
+@report_options
+def fix(
+    input_: str, output: str, unsafe_fixes: bool, held: str | None, config_path: str | None,
+    json_path: str | None, ack_path: str | None, html_path: str | None,
+) -> None:
     """Write INPUT with the fixes applied to OUTPUT.
 
     Safe fixes (mechanical: splitting a date range into per-day lines, units in
     the descriptor's unit, the NOS narrative) are applied; unsafe ones only with
     --unsafe-fixes or when the config says so for a rule. Claims no fix changes
     are written exactly as read; a file with nothing to fix comes out
-    byte-identical. INPUT is never modified. The summary and findings go to
+    byte-identical. INPUT is never modified. The findings and summary go to
     stdout, or to stderr when OUTPUT is -.
     """
-    if same_file(input_, output):
-        raise click.UsageError("OUTPUT is the same file as INPUT; edi-ivig never modifies its input")
-    pipeline = Pipeline(_load_config(config_path), fix=True, unsafe_fixes=unsafe_fixes)
+    for other in (output, held, json_path, ack_path, html_path):
+        if other and same_file(input_, other):
+            raise click.UsageError(f"{other} is the same file as INPUT; edi-ivig never modifies its input")
+    if held and output != "-" and same_file(output, held):
+        raise click.UsageError("--hold-errors must name another file than OUTPUT")
+    config = _load_config(config_path)
+    pipeline = Pipeline(config, fix=True, unsafe_fixes=unsafe_fixes)
+    paths = {"json": json_path, "ack": ack_path, "html": html_path}
     try:
-        with open_input(input_) as source, atomic_output(output) as sink:
-            result = pipeline.run(source, sink, name=input_)
+        result = _run(pipeline, input_, output=output, held=held, paths=paths, config=config,
+                      echo_to_stderr=output == "-")
     except UnreadableInput as error:
         _fail_unreadable(input_, error)
         sys.exit(EXIT_UNREADABLE)
     except OSError as error:
         click.echo(f"edi-ivig: {error.filename or input_}: {error.strerror or error}", err=True)
         sys.exit(EXIT_UNREADABLE)
-    _report(result, to_stderr=output == "-")
     sys.exit(EXIT_FINDINGS if result.has_errors else EXIT_OK)
 
 

@@ -8,19 +8,19 @@ as the text it was read as.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import BinaryIO
+from collections.abc import Iterable, Sequence
+from typing import BinaryIO, Protocol
 
 import attrs
 
 from edi_ivig.errors import UnreadableInput
 from edi_ivig.log import get_logger
 from edi_ivig.model import Claim, ServiceLine, build_claim
-from edi_ivig.reader import RawClaim, Reader, ReadStats, ReadWarning
+from edi_ivig.reader import Part, RawClaim, Reader, ReadStats, ReadWarning
 from edi_ivig.reference import Reference, default_reference
 from edi_ivig.rules import RULES, Context, Finding, Problem, ReplaceLine, Rule
 from edi_ivig.settings import Config, RuleSettings, Settings
-from edi_ivig.writer import Writer
+from edi_ivig.writer import FilteringWriter, Writer
 
 # A claim the rules want but cannot read (a malformed amount or date on it) is passed
 # through unchanged with this finding, instead of failing the whole file.
@@ -30,7 +30,7 @@ MAX_PASSES = 5
 
 @attrs.frozen
 class ClaimResult:
-    """What the rules made of one claim."""
+    """What the rules made of one claim, and where it went."""
 
     claim_id: str
     number: int  # segment number of CLM
@@ -38,6 +38,7 @@ class ClaimResult:
     findings: tuple[Finding, ...]
     original: Claim | None  # the parsed claim, when a rule looked at it
     edited: Claim | None  # the claim after fixes, when a fix changed it
+    held: bool = False  # moved to the held file (fix --hold-errors)
 
     @property
     def changed(self) -> bool:
@@ -47,16 +48,57 @@ class ClaimResult:
     def has_errors(self) -> bool:
         return any(f.severity == "error" and not f.fixed for f in self.findings)
 
+    @property
+    def status(self) -> str:
+        """held, changed (check: would change) or accepted: what the 277CA and reports say."""
+        if self.held:
+            return "held"
+        if self.changed or any(f.fixable for f in self.findings):
+            return "changed"
+        return "accepted"
+
+
+class Report(Protocol):
+    """Something told about a run as it goes (the 277CA, the JSON and HTML reports)."""
+
+    def part(self, part: Part) -> None: ...
+
+    def claim(self, raw: RawClaim, result: ClaimResult) -> None: ...
+
+    def finish(self, result: FileResult) -> None: ...
+
+
+@attrs.define
+class Counts:
+    claims: int = 0
+    changed: int = 0
+    held: int = 0
+    written: int = 0  # claims in the corrected output
+    findings: dict[str, int] = attrs.Factory(lambda: {"error": 0, "warning": 0, "info": 0})
+    fixed: int = 0
+    errors_left: int = 0  # error findings not fixed
+
+    def add(self, result: ClaimResult) -> None:
+        self.claims += 1
+        self.changed += result.changed
+        self.held += result.held
+        for finding in result.findings:
+            self.findings[finding.severity] += 1
+            self.fixed += finding.fixed
+            self.errors_left += finding.severity == "error" and not finding.fixed
+
 
 @attrs.frozen
 class FileResult:
-    """What happened to one input. `claims` holds the claims with findings or changes."""
+    """What happened to one input. `claims` holds the claims with findings or changes
+    (unless the run was told not to keep them)."""
 
     name: str
     mode: str
     stats: ReadStats
     warnings: tuple[ReadWarning, ...]
     claims: tuple[ClaimResult, ...]
+    counts: Counts = attrs.Factory(Counts)
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -64,11 +106,11 @@ class FileResult:
 
     @property
     def changed_claims(self) -> int:
-        return sum(1 for claim in self.claims if claim.changed)
+        return self.counts.changed
 
     @property
     def has_errors(self) -> bool:
-        return any(claim.has_errors for claim in self.claims)
+        return self.counts.errors_left > 0
 
 
 class Pipeline:
@@ -167,34 +209,67 @@ class Pipeline:
             fix=rule.fix if problem.edit is not None and not fixed and settings.fix != "never" else None,
         )
 
-    def run(self, source: BinaryIO, sink: BinaryIO | None = None, *, name: str = "-") -> FileResult:
-        """Read `source`; when `sink` is given, write the (corrected) 837 to it."""
+    def run(
+        self,
+        source: BinaryIO,
+        sink: BinaryIO | None = None,
+        *,
+        name: str = "-",
+        held: BinaryIO | None = None,
+        reports: Sequence[Report] = (),
+        keep: bool = True,
+    ) -> FileResult:
+        """Read `source`; write the corrected 837 to `sink`, and with `held`, move the claims
+        that still carry an error finding there. `keep=False` keeps counts, not claims."""
         log = get_logger().bind(file=name)
         reader = Reader(source)
-        writer = Writer(sink) if sink is not None else None
-        kept = []
+        writers: list[tuple[Writer | FilteringWriter, bool | None]] = []
+        if sink is not None:
+            writers.append((FilteringWriter(sink), False) if held is not None else (Writer(sink), None))
+        if held is not None:
+            writers.append((FilteringWriter(held), True))
+        counts, kept = Counts(), []
         for part in reader:
-            edited = None
             if isinstance(part, RawClaim):
                 result = self.process(part)
-                if result.findings or result.changed:
+                if held is not None and result.has_errors:
+                    result = attrs.evolve(result, held=True)
+                counts.add(result)
+                if keep and (result.findings or result.changed):
                     kept.append(result)
+                if result.findings:
                     log.debug(
                         "claim_checked", segment=result.number, findings=len(result.findings),
-                        rules=sorted({f.rule for f in result.findings}), changed=result.changed,
+                        rules=sorted({f.rule for f in result.findings}), changed=result.changed, held=result.held,
                     )
                 edited = result.edited if self.fix else None
-            if writer is not None:
-                writer.write(part, edited)
-        if writer is not None:
+                for writer, holding in writers:
+                    if holding is None:
+                        writer.write(part, edited)  # type: ignore[call-arg]
+                    else:
+                        writer.write(part, edited, keep=result.held == holding)  # type: ignore[call-arg]
+                for report in reports:
+                    report.claim(part, result)
+            else:
+                for writer, _ in writers:
+                    writer.write(part)
+                for report in reports:
+                    report.part(part)
+        for writer, holding in writers:
             writer.close()
+            if holding is False:
+                counts.written = writer.claims  # type: ignore[union-attr]
+        if sink is not None and held is None:
+            counts.written = counts.claims
         for warning in reader.warnings:
             log.warning("read_warning", message=warning.message, segment=warning.segment)
-        result = FileResult(name, self.mode, reader.stats, tuple(reader.warnings), tuple(kept))
+        result = FileResult(name, self.mode, reader.stats, tuple(reader.warnings), tuple(kept), counts)
         log.info(
-            "file_done", claims=reader.stats.claims, changed=result.changed_claims,
-            findings=len(result.findings), errors=sum(1 for f in result.findings if f.severity == "error" and not f.fixed),
+            "file_done", claims=counts.claims, changed=counts.changed, held=counts.held,
+            findings=sum(counts.findings.values()), errors_left=counts.errors_left,
         )
+        for report in reports:
+            report.finish(result)
         return result
 
 

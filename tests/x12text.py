@@ -30,3 +30,13 @@ def segments_of(data: bytes) -> list[str]:
         texts.append(interchange.isa)
         texts.extend(p.strip(" \t\r\n") for p in interchange.pieces if p.strip(" \t\r\n"))
     return texts
+
+
+def elements_of(data: bytes) -> list[list[str]]:
+    """Every segment of a file as its list of elements, whatever each interchange's delimiters."""
+    out = []
+    for interchange in tokenize(io.BytesIO(data)):
+        sep = interchange.delimiters.element
+        out.append(interchange.isa.split(sep))
+        out.extend(p.strip(" \t\r\n").split(sep) for p in interchange.pieces if p.strip(" \t\r\n"))
+    return out

@@ -1,40 +1,70 @@
-"""The plain-text summary `check` and `fix` print: one line per file, one per finding."""
+"""What `check` and `fix` print: a line per finding as it is found, then a summary line."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import tempfile
+from typing import Callable
 
-from edi_ivig.pipeline import FileResult
+from edi_ivig.pipeline import ClaimResult, FileResult
+from edi_ivig.reader import Part, RawClaim
+from edi_ivig.rules.base import Finding
 
 
-def summary(result: FileResult) -> str:
-    s = result.stats
+def summary(result: FileResult, fixable: int) -> str:
+    s, counts = result.stats, result.counts
     kinds = "/".join(sorted(s.kinds)) or "837"
-    findings = result.findings
+    findings = sum(counts.findings.values())
     head = f"{result.name}: {kinds}, {s.claims} claim(s), {s.service_lines} service line(s)"
-    errors = sum(1 for f in findings if f.severity == "error" and not f.fixed)
     if result.mode == "check":
         if not findings:
             return f"{head}; no findings"
-        fixable = sum(1 for f in findings if f.fixable)
-        return f"{head}; {len(findings)} finding(s): {errors} error(s), {fixable} that `fix` would correct"
-    head = f"{head}; {result.changed_claims} claim(s) changed"
+        return f"{head}; {findings} finding(s): {counts.errors_left} error(s), {fixable} that `fix` would correct"
+    head = f"{head}; {counts.changed} claim(s) changed"
+    if counts.held:
+        head += f", {counts.held} held, {counts.written} sent on"
     if not findings:
         return f"{head}; no findings"
-    fixed = sum(1 for f in findings if f.fixed)
-    return f"{head}; {len(findings)} finding(s): {fixed} fixed, {errors} error(s) left"
+    return f"{head}; {findings} finding(s): {counts.fixed} fixed, {counts.errors_left} error(s) left"
 
 
-def finding_lines(result: FileResult) -> Iterator[str]:
-    for claim in result.claims:
-        for f in claim.findings:
-            line = f"line {f.line}" if f.line is not None else "claim"
-            if f.fixed:
-                state = "fixed"
-            elif f.fixable:
-                state = f"{f.fix} fix: `fix` applies it"
-            elif f.fix:
-                state = f"{f.fix} fix: needs --unsafe-fixes"
-            else:
-                state = "not fixable"
-            yield f"  {f.claim_id} {line}: {f.rule} {f.severity} [{f.status_code}] ({state}) {f.message}"
+def finding_line(f: Finding) -> str:
+    line = f"line {f.line}" if f.line is not None else "claim"
+    if f.fixed:
+        state = "fixed"
+    elif f.fixable:
+        state = f"{f.fix} fix: `fix` applies it"
+    elif f.fix:
+        state = f"{f.fix} fix: needs --unsafe-fixes"
+    else:
+        state = "not fixable"
+    return f"  {f.claim_id} {line}: {f.rule} {f.severity} [{f.status_code}] ({state}) {f.message}"
+
+
+class TextReport:
+    """Prints the findings and the summary once the input has been read to the end.
+
+    The finding lines are spooled (on disk beyond a few MB) rather than printed as
+    they come, so an input that turns out to be unreadable prints one line: the error.
+    """
+
+    def __init__(self, echo: Callable[[str], None]):
+        self._echo = echo
+        self._fixable = 0
+        self._spool = tempfile.SpooledTemporaryFile(max_size=4 << 20, mode="w+", encoding="utf-8")
+
+    def part(self, part: Part) -> None:
+        pass
+
+    def claim(self, raw: RawClaim, result: ClaimResult) -> None:
+        for finding in result.findings:
+            self._fixable += finding.fixable
+            self._spool.write(finding_line(finding) + "\n")
+        if result.held:
+            self._spool.write(f"  {result.claim_id}: held, with the error(s) above, in the held file\n")
+
+    def finish(self, result: FileResult) -> None:
+        self._spool.seek(0)
+        for line in self._spool:
+            self._echo(line.rstrip("\n"))
+        self._spool.close()
+        self._echo(summary(result, self._fixable))

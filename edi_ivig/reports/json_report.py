@@ -1,0 +1,76 @@
+"""The JSON report: one object per input, with stable keys (README "JSON report").
+
+    {"input": "name.x12", "transaction": "837P", "mode": "fix",
+     "claims": [{"claim_id": "PCN1", "status": "accepted" | "changed" | "held",
+                 "segment": 21, "findings": [{"rule": "IG01", "severity": "error", "line": 1,
+                 "fixed": true, "status_code": "A7:187", "message": "..."}]}],
+     "summary": {"claims": 1, "changed": 1, "held": 0,
+                 "findings": {"error": 1, "warning": 0, "info": 0}},
+     "warnings": [{"message": "...", "segment": 3}]}
+
+Every claim read is listed, in file order. The claims are streamed to a spool
+file as they come, so a large input does not hold its report in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from typing import Any, TextIO
+
+from edi_ivig.pipeline import ClaimResult, FileResult
+from edi_ivig.reader import Part, RawClaim
+
+SPOOL_IN_MEMORY = 4 << 20
+
+
+def claim_entry(result: ClaimResult) -> dict[str, Any]:
+    return {
+        "claim_id": result.claim_id,
+        "status": result.status,
+        "segment": result.number,
+        "findings": [
+            {key: value for key, value in finding.as_dict().items() if key != "claim_id"}
+            for finding in result.findings
+        ],
+    }
+
+
+def summary(result: FileResult) -> dict[str, Any]:
+    counts = result.counts
+    return {"claims": counts.claims, "changed": counts.changed, "held": counts.held, "findings": dict(counts.findings)}
+
+
+class JsonReport:
+    """Writes the report for one input to a text stream once the input is read."""
+
+    def __init__(self, stream: TextIO):
+        self._stream = stream
+        self._spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, mode="w+", encoding="utf-8")
+        self._count = 0
+
+    def part(self, part: Part) -> None:
+        pass
+
+    def claim(self, raw: RawClaim, result: ClaimResult) -> None:
+        if self._count:
+            self._spool.write(",\n    ")
+        json.dump(claim_entry(result), self._spool, ensure_ascii=False)
+        self._count += 1
+
+    def finish(self, result: FileResult) -> None:
+        out = self._stream
+        head = {"input": result.name, "transaction": "/".join(sorted(result.stats.kinds)), "mode": result.mode}
+        out.write("{\n")
+        for key, value in head.items():
+            out.write(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)},\n")
+        out.write('  "claims": [\n    ' if self._count else '  "claims": [')
+        self._spool.seek(0)
+        shutil.copyfileobj(self._spool, out)
+        self._spool.close()
+        out.write("\n  ],\n" if self._count else "],\n")
+        out.write(f'  "summary": {json.dumps(summary(result))},\n')
+        warnings = [{"message": w.message, "segment": w.segment} for w in result.warnings]
+        out.write(f'  "warnings": {json.dumps(warnings, ensure_ascii=False)}\n}}\n')
+        out.flush()
