@@ -26,12 +26,26 @@ from typing import BinaryIO
 import attrs
 
 from edi_ivig.errors import UnreadableInput
-from edi_ivig.model import Claim, DateRange, ServiceLine, billing_provider, build_claim, format_number
+from edi_ivig.model import (
+    Claim,
+    DateRange,
+    ServiceLine,
+    billing_provider,
+    build_claim,
+    format_number,
+    transaction_info,
+)
 from edi_ivig.model import patient as parse_patient
 from edi_ivig.model import subscriber as parse_subscriber
-from edi_ivig.model import transaction_info
 from edi_ivig.pipeline import ClaimResult, FileResult
-from edi_ivig.reader import Loop, Part, Passthrough, RawClaim, Transaction, TransactionEnd
+from edi_ivig.reader import (
+    Loop,
+    Part,
+    Passthrough,
+    RawClaim,
+    Transaction,
+    TransactionEnd,
+)
 from edi_ivig.rules.base import Finding
 from edi_ivig.settings import Config
 from edi_ivig.x12.delimiters import Delimiters
