@@ -32,7 +32,7 @@ demo: $(STAMP)
 	@$(BIN)/edi-ivig validate $(OUT)/claims.fixed.x12 --999 $(OUT)/claims.fixed.999
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis

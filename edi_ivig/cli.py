@@ -8,16 +8,15 @@ says where).
 
 from __future__ import annotations
 
-import io
 import sys
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import click
 
 from edi_ivig import __version__, log
 from edi_ivig.errors import UnreadableInput
-from edi_ivig.files import atomic_output, open_input, same_file
+from edi_ivig.files import atomic_output, atomic_text_output, open_input, same_file
 from edi_ivig.pipeline import FileResult, Pipeline, Report
 from edi_ivig.reports.ack277 import Ack277
 from edi_ivig.reports.html_report import HtmlReport
@@ -52,6 +51,7 @@ def main(verbose: int, log_format: str) -> None:
       edi-ivig fix claims.837 -o fixed.837 --unsafe-fixes
                                                 also the fixes a provider must stand behind
       edi-ivig fix - -o - < in.837 > out.837    as a filter in a pipeline
+      edi-ivig batch inbox/ outbox/ --workers 2 a folder: 837, 277CA and JSON per file
       edi-ivig validate claims.837 --999 ack    pyx12 implementation-guide check
       edi-ivig rules                            the rules, their severity and fix safety
       edi-ivig regress fixtures/rules           re-run regression cases
@@ -112,27 +112,21 @@ def _run(
     echo_to_stderr: bool = False,
 ) -> FileResult:
     """Read one input, write what was asked; every file written atomically, none on failure."""
+    # As a filter (OUTPUT -), stderr is where a pipeline's logs go: print the summary only,
+    # which names no claim; --json, --html and --277 hold the details.
     echo = (lambda line: click.echo(line, err=True)) if echo_to_stderr else click.echo
     with ExitStack() as stack:
         source = stack.enter_context(open_input(name))
         sink = stack.enter_context(atomic_output(output)) if output else None
         held_sink = stack.enter_context(atomic_output(held)) if held else None
-        reports: list[Report] = [TextReport(echo)]
+        reports: list[Report] = [TextReport(echo, details=not echo_to_stderr)]
         if paths.get("json"):
-            reports.append(JsonReport(_text(stack, paths["json"])))
+            reports.append(JsonReport(stack.enter_context(atomic_text_output(paths["json"]))))  # type: ignore[arg-type]
         if paths.get("html"):
-            reports.append(HtmlReport(_text(stack, paths["html"])))
+            reports.append(HtmlReport(stack.enter_context(atomic_text_output(paths["html"]))))  # type: ignore[arg-type]
         if paths.get("ack"):
             reports.append(Ack277(stack.enter_context(atomic_output(paths["ack"])), config))  # type: ignore[arg-type]
         return pipeline.run(source, sink, name=name, held=held_sink, reports=reports, keep=False)
-
-
-def _text(stack: ExitStack, path: str | None) -> io.TextIOWrapper:
-    assert path is not None
-    binary = stack.enter_context(atomic_output(path))
-    wrapper = io.TextIOWrapper(binary, encoding="utf-8", newline="\n")  # type: ignore[arg-type]
-    stack.callback(wrapper.detach)  # the atomic output closes the file itself
-    return wrapper
 
 
 def _check_report_dirs(inputs: tuple[str, ...], paths: dict[str, str | None]) -> None:
@@ -230,6 +224,65 @@ def fix(
         click.echo(f"edi-ivig: {error.filename or input_}: {error.strerror or error}", err=True)
         sys.exit(EXIT_UNREADABLE)
     sys.exit(EXIT_FINDINGS if result.has_errors else EXIT_OK)
+
+
+@main.command()
+@click.argument("in_dir", type=click.Path(exists=True, file_okay=False), metavar="IN_DIR")
+@click.argument("out_dir", type=click.Path(file_okay=False), metavar="OUT_DIR")
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None,
+    help="Files converted at once, each in its own process. [default: the CPU count, at most 8]",
+)
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply the unsafe fixes (see fix --help).")
+@config_option
+def batch(in_dir: str, out_dir: str, workers: int | None, unsafe_fixes: bool, config_path: str | None) -> None:
+    """Fix every file in IN_DIR, writing the results to OUT_DIR.
+
+    For each file NAME directly in IN_DIR (not hidden), OUT_DIR gets NAME (the
+    corrected 837), NAME.277 (the 277CA) and NAME.json (the report), each
+    written atomically. A file that cannot be read is reported, gets no output,
+    and the batch goes on. OUT_DIR/batch-summary.json sums up the run; a run
+    over the same folder gives the same bytes. A progress bar shows on a
+    terminal. Exit code 1 when a file failed or error findings remain.
+    """
+    from edi_ivig import batch as batches
+
+    source, target = Path(in_dir).resolve(), Path(out_dir).resolve()
+    if source == target:
+        raise click.UsageError("OUT_DIR is IN_DIR; edi-ivig never writes over its inputs")
+    _load_config(config_path)  # a bad config is a usage error before any work
+    files = batches.inputs(source)
+    workers = workers or batches.default_workers()
+    with _progress(len(files)) as advance:
+        summary = batches.run_batch(
+            source, target, workers=workers, unsafe_fixes=unsafe_fixes, config_path=config_path, progress=advance
+        )
+    totals = summary.totals()
+    for failure in summary.failed:
+        click.echo(f"edi-ivig: {failure.name}: {failure.error}", err=True)
+    rules = ", ".join(f"{rule} {count}" for rule, count in totals["findings_by_rule"].items()) or "none"  # type: ignore[union-attr]
+    click.echo(
+        f"{totals['files']} file(s), {totals['failed']} failed; {totals['claims']} claim(s), {totals['changed']} changed;"
+        f" {totals['errors_left']} error(s) left; findings by rule: {rules}; {summary.seconds:.1f} s with"
+        f" {workers} worker(s); summary in {Path(out_dir) / batches.SUMMARY}"
+    )
+    sys.exit(EXIT_FINDINGS if summary.failed or totals["errors_left"] else EXIT_OK)
+
+
+@contextmanager
+def _progress(total: int):  # type: ignore[no-untyped-def]
+    """A progress bar on a terminal (stderr); nothing when piped."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield lambda outcome: None
+        return
+    columns = (TextColumn("converting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("files", total=total)
+        yield lambda outcome: bar.advance(task)
 
 
 @main.command()

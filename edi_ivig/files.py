@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import sys
@@ -9,7 +10,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -50,6 +51,18 @@ def atomic_output(name: str) -> Iterator[BinaryIO]:
     except BaseException:
         os.unlink(temporary)
         raise
+
+
+@contextmanager
+def atomic_text_output(name: str) -> Iterator[TextIO]:
+    """atomic_output for UTF-8 text (reports)."""
+    with atomic_output(name) as binary:
+        text = io.TextIOWrapper(binary, encoding="utf-8", newline="\n")  # type: ignore[arg-type]
+        try:
+            yield text
+            text.flush()
+        finally:
+            text.detach()  # the binary file is atomic_output's to close
 
 
 def same_file(a: str, b: str) -> bool:

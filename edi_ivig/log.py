@@ -7,10 +7,18 @@ diagnosis codes): what goes to stderr ends up in clearinghouse log stores.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import secrets
 import sys
 
 import structlog
+
+# A claim id is named in logs only by a keyed hash: stable within a run (or across runs with
+# EDI_IVIG_LOG_SALT set, to follow one claim through a clearinghouse's logs), useless to
+# anyone without the salt.
+_SALT = os.environ.get("EDI_IVIG_LOG_SALT", "").encode() or secrets.token_bytes(16)
 
 
 def configure(verbosity: int = 0, fmt: str = "console") -> None:
@@ -33,4 +41,11 @@ def configure(verbosity: int = 0, fmt: str = "console") -> None:
 
 
 def get_logger() -> structlog.typing.FilteringBoundLogger:
+    if not structlog.is_configured():  # a library caller that set nothing up: stay quiet
+        configure(0)
     return structlog.get_logger("edi_ivig")
+
+
+def claim_hash(claim_id: str) -> str:
+    """What a log says instead of a claim id (CLM01)."""
+    return hashlib.blake2b(claim_id.encode("latin-1", "replace"), key=_SALT[:64], digest_size=8).hexdigest()

@@ -455,7 +455,10 @@ def _birth_date(segments: Sequence[Segment]) -> dt.date | None:
     dmg = next((s for s in segments if s.id == "DMG"), None)
     if dmg is None or dmg.get(1) != "D8" or not dmg.get(2):
         return None
-    return _date(dmg.get(2), dmg, 2)
+    try:
+        return _date(dmg.get(2), dmg, 2)
+    except UnreadableInput:  # say where, not what: a birth date is PHI
+        raise UnreadableInput("DMG02 (birth date) is not a date (CCYYMMDD)", segment=dmg.number) from None
 
 
 def _element_name(segment: Segment, index: int) -> str:

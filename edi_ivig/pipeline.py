@@ -14,7 +14,7 @@ from typing import BinaryIO, Protocol
 import attrs
 
 from edi_ivig.errors import UnreadableInput
-from edi_ivig.log import get_logger
+from edi_ivig.log import claim_hash, get_logger
 from edi_ivig.model import Claim, ServiceLine, build_claim
 from edi_ivig.reader import Part, RawClaim, Reader, ReadStats, ReadWarning
 from edi_ivig.reference import Reference, default_reference
@@ -239,7 +239,8 @@ class Pipeline:
                     kept.append(result)
                 if result.findings:
                     log.debug(
-                        "claim_checked", segment=result.number, findings=len(result.findings),
+                        "claim_checked", claim=claim_hash(result.claim_id), segment=result.number,
+                        findings=len(result.findings),
                         rules=sorted({f.rule for f in result.findings}), changed=result.changed, held=result.held,
                     )
                 edited = result.edited if self.fix else None

@@ -47,8 +47,9 @@ class TextReport:
     they come, so an input that turns out to be unreadable prints one line: the error.
     """
 
-    def __init__(self, echo: Callable[[str], None]):
+    def __init__(self, echo: Callable[[str], None], *, details: bool = True):
         self._echo = echo
+        self._details = details  # False: the summary only (it names no claim)
         self._fixable = 0
         self._spool = tempfile.SpooledTemporaryFile(max_size=4 << 20, mode="w+", encoding="utf-8")
 
@@ -58,8 +59,9 @@ class TextReport:
     def claim(self, raw: RawClaim, result: ClaimResult) -> None:
         for finding in result.findings:
             self._fixable += finding.fixable
-            self._spool.write(finding_line(finding) + "\n")
-        if result.held:
+            if self._details:
+                self._spool.write(finding_line(finding) + "\n")
+        if result.held and self._details:
             self._spool.write(f"  {result.claim_id}: held, with the error(s) above, in the held file\n")
 
     def finish(self, result: FileResult) -> None:

@@ -1,0 +1,168 @@
+"""Batch conversion: every file of a folder, in parallel processes.
+
+For each input NAME, OUT_DIR gets NAME (the corrected 837), NAME.277 and
+NAME.json, each written atomically; a file that cannot be read is reported and
+gets no output, and the batch goes on. `batch-summary.json` sums it up without
+timings, so running the same folder twice gives the same bytes everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import ExitStack
+from pathlib import Path
+
+import attrs
+
+from edi_ivig.errors import UnreadableInput
+from edi_ivig.files import atomic_output, atomic_text_output
+from edi_ivig.log import get_logger
+from edi_ivig.pipeline import ClaimResult, FileResult, Pipeline
+from edi_ivig.reader import Part, RawClaim
+from edi_ivig.reports.ack277 import Ack277
+from edi_ivig.reports.json_report import JsonReport
+from edi_ivig.settings import Config
+
+SUMMARY = "batch-summary.json"
+
+
+@attrs.frozen
+class FileOutcome:
+    name: str
+    error: str | None = None  # why the file has no output
+    claims: int = 0
+    changed: int = 0
+    errors_left: int = 0
+    findings: dict[str, int] = attrs.Factory(dict)  # by rule
+
+
+@attrs.frozen
+class BatchSummary:
+    files: tuple[FileOutcome, ...]
+    seconds: float
+
+    @property
+    def failed(self) -> list[FileOutcome]:
+        return [f for f in self.files if f.error is not None]
+
+    def totals(self) -> dict[str, object]:
+        by_rule: Counter[str] = Counter()
+        for outcome in self.files:
+            by_rule.update(outcome.findings)
+        return {
+            "files": len(self.files),
+            "failed": len(self.failed),
+            "claims": sum(f.claims for f in self.files),
+            "changed": sum(f.changed for f in self.files),
+            "errors_left": sum(f.errors_left for f in self.files),
+            "findings_by_rule": dict(sorted(by_rule.items())),
+        }
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            **self.totals(),
+            "failures": [{"file": f.name, "error": f.error} for f in self.failed],
+        }
+
+
+def inputs(in_dir: Path) -> list[Path]:
+    """The files to convert: every regular file directly in the folder, not hidden, by name."""
+    return sorted(p for p in in_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def run_batch(
+    in_dir: Path,
+    out_dir: Path,
+    *,
+    workers: int = 1,
+    unsafe_fixes: bool = False,
+    config_path: str | None = None,
+    progress: Callable[[FileOutcome], None] | None = None,
+) -> BatchSummary:
+    started = time.perf_counter()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = inputs(in_dir)
+    outcomes: list[FileOutcome] = []
+    for outcome in _outcomes(files, out_dir, workers, unsafe_fixes, config_path):
+        outcomes.append(outcome)
+        if progress is not None:
+            progress(outcome)
+    outcomes.sort(key=lambda o: o.name)
+    summary = BatchSummary(tuple(outcomes), time.perf_counter() - started)
+    with atomic_output(str(out_dir / SUMMARY)) as sink:
+        sink.write((json.dumps(summary.as_dict(), indent=2) + "\n").encode("utf-8"))
+    get_logger().info("batch_done", files=len(outcomes), failed=len(summary.failed), seconds=round(summary.seconds, 3))
+    return summary
+
+
+def _outcomes(
+    files: list[Path], out_dir: Path, workers: int, unsafe_fixes: bool, config_path: str | None
+) -> Iterator[FileOutcome]:
+    if workers <= 1 or len(files) <= 1:
+        _start_worker(unsafe_fixes, config_path)
+        for path in files:
+            yield convert(path, out_dir)
+        return
+    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(unsafe_fixes, config_path)) as pool:
+        futures = [pool.submit(convert, path, out_dir) for path in files]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+_PIPELINE: list[Pipeline] = []  # one per worker process, made once by _start_worker
+
+
+def _start_worker(unsafe_fixes: bool, config_path: str | None) -> None:
+    _PIPELINE[:] = [Pipeline(Config.load(config_path), fix=True, unsafe_fixes=unsafe_fixes)]
+
+
+def convert(path: Path, out_dir: Path) -> FileOutcome:
+    """One file: its corrected 837, 277CA and JSON report, all or nothing."""
+    pipeline = _PIPELINE[0]
+    name = path.name
+    by_rule = _FindingsByRule()
+    try:
+        with ExitStack() as stack:
+            source = stack.enter_context(open(path, "rb"))
+            sink = stack.enter_context(atomic_output(str(out_dir / name)))
+            ack = stack.enter_context(atomic_output(str(out_dir / f"{name}.277")))
+            report = stack.enter_context(atomic_text_output(str(out_dir / f"{name}.json")))
+            reports = [Ack277(ack, pipeline.config), JsonReport(report), by_rule]
+            result = pipeline.run(source, sink, name=name, reports=reports, keep=False)
+    except UnreadableInput as error:
+        get_logger().warning("batch_file_unreadable", file=name)
+        return FileOutcome(name, error=f"cannot read: {error.message}")
+    except OSError as error:
+        return FileOutcome(name, error=error.strerror or str(error))
+    return FileOutcome(
+        name,
+        claims=result.counts.claims,
+        changed=result.counts.changed,
+        errors_left=result.counts.errors_left,
+        findings=dict(sorted(by_rule.counts.items())),
+    )
+
+
+class _FindingsByRule:
+    """A report that only counts findings by rule."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+
+    def part(self, part: Part) -> None:
+        pass
+
+    def claim(self, raw: RawClaim, result: ClaimResult) -> None:
+        self.counts.update(f.rule for f in result.findings)
+
+    def finish(self, result: FileResult) -> None:
+        pass
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
