@@ -30,7 +30,7 @@ DIAGNOSIS_QUALIFIERS = frozenset("ABK ABF ABJ APR ABN BK BF BJ PR BN".split())
 # -- values ----------------------------------------------------------------------------------
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class DateRange:
     """A date of service: one day (D8) or a range (RD8), both ends inclusive."""
 
@@ -74,6 +74,13 @@ class Procedure:
     def from_composite(cls, parts: Sequence[str]) -> Procedure:
         parts = list(parts) + [""] * (7 - len(parts))
         return cls(parts[0], parts[1], tuple(m for m in parts[2:6] if m), parts[6])
+
+    def composite(self, delimiters: Delimiters) -> str:
+        """SV101 / SV202 text: modifiers in the first slots, trailing empty components dropped."""
+        parts = [self.qualifier, self.code, *self.modifiers, *[""] * (4 - len(self.modifiers)), self.description]
+        while parts and not parts[-1]:
+            parts.pop()
+        return delimiters.component.join(parts)
 
 
 @attrs.frozen
@@ -161,9 +168,8 @@ class Patient:
 class ServiceLine:
     """One 2400 loop (LX through the segment before the next LX), with its 2410 drug.
 
-    The `with_*` methods are the only way edits reach X12: each changes the
-    element that holds a field and parses the line again, so fields and
-    segments never disagree.
+    `edit` (and the `with_*` shorthands) is the only way edits reach X12: it
+    changes a field and the element that holds it together.
     """
 
     number: int  # LX01 as read
@@ -191,52 +197,107 @@ class ServiceLine:
         return frozenset((self.procedure.code, *self.procedure.modifiers))
 
     def with_units(self, units: Decimal) -> ServiceLine:
-        return self._with_service(4 if self.service.id == "SV1" else 5, format_number(units))
+        return self.edit(units=units)
 
     def with_charge(self, charge: Decimal) -> ServiceLine:
-        return self._with_service(2 if self.service.id == "SV1" else 3, format_number(charge))
+        return self.edit(charge=charge)
 
     def with_procedure(
         self, code: str | None = None, modifiers: Sequence[str] | None = None, description: str | None = None
     ) -> ServiceLine:
         """Change SV101/SV202: the code, the modifiers (all four slots), the description."""
         p = self.procedure
-        code = p.code if code is None else code
-        modifiers = list(p.modifiers if modifiers is None else modifiers)
-        if len(modifiers) > 4:
+        if modifiers is not None and len(modifiers) > 4:
             raise ValueError("a service line carries at most four modifiers")
-        description = p.description if description is None else description
-        parts = [p.qualifier, code, *modifiers, *[""] * (4 - len(modifiers)), description]
-        while parts and not parts[-1]:  # X12 drops trailing empty components
-            parts.pop()
-        return self._with_service(1 if self.service.id == "SV1" else 2, self.delimiters.component.join(parts))
+        return self.edit(
+            procedure=Procedure(
+                p.qualifier,
+                p.code if code is None else code,
+                p.modifiers if modifiers is None else tuple(m for m in modifiers if m),
+                p.description if description is None else description,
+            )
+        )
 
     def with_date(self, dates: DateRange) -> ServiceLine:
-        """Set DTP*472: D8 for one day, RD8 for a range."""
-        value = ("D8", _ccyymmdd(dates.start)) if not dates.is_range else (
-            "RD8", f"{_ccyymmdd(dates.start)}-{_ccyymmdd(dates.end)}"
-        )
-        return self._with_segment(
-            lambda s: s.id == "DTP" and s.get(1) == "472",
-            lambda s: s.with_element(2, value[0]).with_element(3, value[1]),
-        )
+        return self.edit(dates=dates)
 
     def with_control_number(self, value: str) -> ServiceLine:
-        return self._with_segment(lambda s: s.id == "REF" and s.get(1) == "6R", lambda s: s.with_element(2, value))
+        return self.edit(control_number=value)
 
     def with_drug_quantity(self, quantity: Decimal) -> ServiceLine:
-        return self._with_segment(lambda s: s.id == "CTP", lambda s: s.with_element(4, format_number(quantity)))
+        return self.edit(drug_quantity=quantity)
 
-    def _with_service(self, index: int, value: str) -> ServiceLine:
-        return self._with_segment(lambda s: s is self.service, lambda s: s.with_element(index, value))
+    def edit(
+        self,
+        *,
+        procedure: Procedure | None = None,
+        units: Decimal | None = None,
+        charge: Decimal | None = None,
+        dates: DateRange | None = None,
+        control_number: str | None = None,
+        drug_quantity: Decimal | None = None,
+    ) -> ServiceLine:
+        """A copy with the given fields changed, in the elements that hold them.
 
-    def _with_segment(self, which, change) -> ServiceLine:  # type: ignore[no-untyped-def]
-        position = next((i for i, s in enumerate(self.segments) if i > 0 and which(s)), None)
-        if position is None:
-            raise ValueError("the line has no segment to change")
+        One pass over the segments and no re-parse (a split makes many lines); the
+        tests check that parsing the new segments gives the same line.
+        """
         segments = list(self.segments)
-        segments[position] = change(segments[position])
-        return ServiceLine.from_segments(segments, self.delimiters)
+        service, offset = segments[1], 0 if segments[1].id == "SV1" else 1
+        elements = {}
+        if procedure is not None:
+            elements[1 + offset] = procedure.composite(self.delimiters)
+        if charge is not None:
+            elements[2 + offset] = format_number(charge)
+        if units is not None:
+            elements[4 + offset] = format_number(units)
+        if elements:
+            segments[1] = service.with_elements(elements)
+        if dates is not None:
+            start = _ccyymmdd(dates.start)
+            value = {2: "RD8", 3: f"{start}-{_ccyymmdd(dates.end)}"} if dates.is_range else {2: "D8", 3: start}
+            self._set(segments, "date", value)
+        if control_number is not None:
+            self._set(segments, "control", {2: control_number})
+        drug = self.drug
+        if drug_quantity is not None and drug is not None:
+            self._set(segments, "quantity", {4: format_number(drug_quantity)})
+            drug = Drug(drug.ndc, drug_quantity, drug.unit)
+        return ServiceLine(
+            number=self.number,
+            procedure=self.procedure if procedure is None else procedure,
+            revenue_code=self.revenue_code,
+            charge=self.charge if charge is None else charge,
+            unit_basis=self.unit_basis,
+            units=self.units if units is None else units,
+            diagnosis_pointers=self.diagnosis_pointers,
+            date=self.date if dates is None else dates,
+            control_number=self.control_number if control_number is None else control_number,
+            notes=self.notes,
+            drug=drug,
+            segments=tuple(segments),
+            delimiters=self.delimiters,
+        )
+
+    def _set(self, segments: list[Segment], which: str, values: dict[int, str]) -> None:
+        position = self._where.get(which)
+        if position is None:
+            raise ValueError(f"the line has no {which} segment to change")
+        segments[position] = segments[position].with_elements(values)
+
+    @functools.cached_property
+    def _where(self) -> dict[str, int]:
+        """Where the segments an edit may change stand in the line (the first of each)."""
+        where: dict[str, int] = {}
+        for i, s in enumerate(self.segments[2:], start=2):
+            sid = s.id
+            if sid == "DTP" and s.get(1) == "472":
+                where.setdefault("date", i)
+            elif sid == "REF" and s.get(1) == "6R":
+                where.setdefault("control", i)
+            elif sid == "CTP":
+                where.setdefault("quantity", i)
+        return where
 
     @classmethod
     def from_segments(cls, segments: Sequence[Segment], delimiters: Delimiters) -> ServiceLine:
@@ -439,7 +500,7 @@ def format_number(value: Decimal) -> str:
 
 
 def _ccyymmdd(day: dt.date) -> str:
-    return day.strftime("%Y%m%d")
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
 
 
 

@@ -137,7 +137,7 @@ class Pipeline:
         return "fix" if self.fix else "check"
 
     def wants(self, raw: RawClaim) -> bool:
-        return not raw.procedure_codes().isdisjoint(self._watched)
+        return not raw.procedure_codes.isdisjoint(self._watched)
 
     def process(self, raw: RawClaim) -> ClaimResult:
         """Run the rules over one claim; fix it if the mode says so."""
@@ -156,34 +156,38 @@ class Pipeline:
             return ClaimResult(raw.claim_id, raw.number, kind, (finding,), None, None)
         settings = self.config.for_claim(claim.subscriber.payer_id, claim.subscriber.filing_indicator)
         ctx = Context(self.reference, settings)
+        rules = [
+            (rule, rule_settings, self._applies(rule, rule_settings))
+            for rule in self.rules
+            if (rule_settings := settings.rule(rule.id)).enabled and kind in rule.claim_types
+        ]
         original = claim
         applied: list[Finding] = []  # fixes made, in order
-        for _ in range(MAX_PASSES):
-            # One fix can enable another (units corrected, then the days divide): run the
-            # rules again until a pass changes nothing; what that pass finds is what is left.
-            remaining: list[Finding] = []
-            changed = False
-            for rule in self.rules:
-                rule_settings = settings.rule(rule.id)
-                if not rule_settings.enabled or kind not in rule.claim_types:
-                    continue
-                apply = self._applies(rule, rule_settings)
-                for problem in list(rule.check(claim, ctx)):
-                    if apply and problem.edit is not None:
-                        claim = _apply(claim, problem.edit)
-                        applied.append(self._finding(rule, rule_settings, settings, claim, problem, fixed=True))
-                        changed = True
-                    else:
-                        remaining.append(self._finding(rule, rule_settings, settings, claim, problem, fixed=False))
-            if not changed:
-                break
-        else:
+        remaining: dict[str, list[Finding]] = {}  # each rule's unfixed problems on the claim it last saw
+        # One fix can enable another (units corrected, then the days divide), so the rules go
+        # round until each has looked at the claim as it now is without changing it.
+        unchanged_runs, runs = 0, 0
+        while unchanged_runs < len(rules) and runs < MAX_PASSES * len(rules):
+            rule, rule_settings, apply = rules[runs % len(rules)]
+            runs += 1
+            found, changed = [], False
+            for problem in list(rule.check(claim, ctx)):
+                if apply and problem.edit is not None:
+                    claim = _apply(claim, problem.edit)
+                    applied.append(self._finding(rule, rule_settings, settings, claim, problem, fixed=True))
+                    changed = True
+                else:
+                    found.append(self._finding(rule, rule_settings, settings, claim, problem, fixed=False))
+            remaining[rule.id] = found
+            unchanged_runs = 0 if changed else unchanged_runs + 1
+        if unchanged_runs < len(rules):
             get_logger().warning("fix_passes_exhausted", segment=raw.number, passes=MAX_PASSES)
+        left = [f for rule, _, _ in rules for f in remaining.get(rule.id, ())]
         if not self.fix:  # check says what fix would do and changes nothing
             applied = [attrs.evolve(f, fixed=False, fix=self._safety(f.rule), fixable=True) for f in applied]
-            return ClaimResult(raw.claim_id, raw.number, kind, tuple(applied + remaining), original, None)
+            return ClaimResult(raw.claim_id, raw.number, kind, tuple(applied + left), original, None)
         edited = claim if claim is not original else None
-        return ClaimResult(raw.claim_id, raw.number, kind, tuple(applied + remaining), original, edited)
+        return ClaimResult(raw.claim_id, raw.number, kind, tuple(applied + left), original, edited)
 
     def _safety(self, rule_id: str) -> str | None:
         return next((rule.fix for rule in self.rules if rule.id == rule_id), None)
@@ -229,7 +233,13 @@ class Pipeline:
         if held is not None:
             writers.append((FilteringWriter(held), True))
         counts, kept = Counts(), []
+        plain = Writer if held is None and not reports else None  # nothing to tell about a claim no rule wants
         for part in reader:
+            if plain is not None and isinstance(part, RawClaim) and not self.wants(part):
+                counts.claims += 1
+                for writer, _ in writers:
+                    writer.write(part)
+                continue
             if isinstance(part, RawClaim):
                 result = self.process(part)
                 if held is not None and result.has_errors:

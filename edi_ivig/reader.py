@@ -109,6 +109,7 @@ class RawClaim:
     pieces: tuple[str, ...]
     number: int  # segment number of CLM
     line_count: int
+    procedure_codes: frozenset[str]  # of its SV101/SV202: a cheap filter, no model needed
     transaction: Transaction
     billing_provider: Loop
     subscriber: Loop
@@ -122,21 +123,6 @@ class RawClaim:
     def text(self) -> str:
         terminator = self.delimiters.segment
         return terminator + terminator.join(self.pieces)
-
-    def procedure_codes(self) -> set[str]:
-        """The codes of its SV101/SV202, read without building the model (a cheap filter)."""
-        d = self.delimiters
-        sv1, sv2 = "SV1" + d.element, "SV2" + d.element
-        codes = set()
-        for piece in self.pieces:
-            text = piece.lstrip(WHITESPACE)
-            if text.startswith(sv1) or text.startswith(sv2):
-                elements = text.split(d.element, 3)
-                composite = elements[1] if text[2] == "1" else elements[2] if len(elements) > 2 else ""
-                parts = composite.split(d.component, 2)
-                if len(parts) > 1:
-                    codes.add(parts[1])
-        return codes
 
 
 @attrs.frozen
@@ -231,10 +217,15 @@ class _InterchangeWalker:
         self.context: tuple[Loop, Loop, Loop | None] | None = None
         self.claim_id = ""
         self.lines = 0
+        self.codes: set[str] = set()
         self.in_line = False
         # None for an ordinary segment, a method for one that shapes the structure
         self.handlers: dict[str, Any] = dict.fromkeys(SEGMENT_IDS)
         self.handlers.update((sid, getattr(self, "_on_" + sid.lower())) for sid in _STRUCTURAL)
+        # Most files put a line break after each terminator; knowing the ids with it in front
+        # spares the hot loop an lstrip per segment.
+        for lead in ("\n", "\r\n"):
+            self.handlers.update({lead + sid: handler for sid, handler in list(self.handlers.items()) if sid[0] != "\n" and sid[0] != "\r"})
 
     def walk(self) -> Iterator[Part]:
         reader = self.reader
@@ -250,9 +241,10 @@ class _InterchangeWalker:
         try:
             for piece in self.interchange.pieces:
                 sid = piece.partition(sep)[0]
-                if sid[:1] <= " ":
-                    sid = sid.lstrip(WHITESPACE)
                 handler = handlers.get(sid, _UNKNOWN)
+                if handler is _UNKNOWN and sid[:1] <= " ":
+                    sid = sid.lstrip(WHITESPACE)
+                    handler = handlers.get(sid, _UNKNOWN)
                 number += 1
                 if handler is None:  # an ordinary segment of the collection under way
                     append(piece)
@@ -381,6 +373,7 @@ class _InterchangeWalker:
         self.context = self._context_for_claim(number)
         self.claim_id = elements[1]
         self.lines = 0
+        self.codes = set()
         self.in_line = False
         self._collect("claim", piece, number)
 
@@ -396,6 +389,13 @@ class _InterchangeWalker:
             sid = piece.lstrip(WHITESPACE)[:3]
             raise UnreadableInput(f"{sid} (service line) without an LX before it in its claim", segment=number)
         self.pieces.append(piece)
+        # the procedure code: SV101-2 (837P) or SV202-2 (837I)
+        d = self.delimiters
+        elements = piece.split(d.element, 3)
+        composite = elements[1] if elements[0].endswith("1") else elements[2] if len(elements) > 2 else ""
+        parts = composite.split(d.component, 2)
+        if len(parts) > 1:
+            self.codes.add(parts[1])
 
     _on_sv2 = _on_sv1
 
@@ -424,7 +424,10 @@ class _InterchangeWalker:
             stats.service_lines += self.lines
             assert self.transaction is not None and self.context is not None
             self.ready.append(
-                RawClaim(self.claim_id, tuple(pieces), self.start, self.lines, self.transaction, *self.context)
+                RawClaim(
+                    self.claim_id, tuple(pieces), self.start, self.lines, frozenset(self.codes),
+                    self.transaction, *self.context,
+                )
             )
             return
         loop = Loop(tuple(pieces), self.start, self.delimiters, self.level if what == "loop" else "")

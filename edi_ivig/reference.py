@@ -129,7 +129,8 @@ class Reference:
         """Procedure codes that put a claim in front of the rules: immune globulin and unclassified drugs."""
         return frozenset(self._codes)
 
-    def product_names(self) -> set[str]:
+    @functools.cached_property
+    def product_names(self) -> frozenset[str]:
         """Every brand the tables name, without strengths: "Gamunex-C / Gammaked" gives both."""
         names = {row.product for rows in self._codes.values() for row in rows if row.is_immune_globulin_drug and not row.noc}
         names |= {p.product for p in self._ndcs.values()}
@@ -139,7 +140,7 @@ class Reference:
                 words = [w for w in part.split("(")[0].split() if not w.endswith("%")]
                 if words:
                     brands.add(" ".join(words))
-        return brands
+        return frozenset(brands)
 
     def specific_code(self, ndc: NdcProduct, on: dt.date | None) -> HcpcsCode | None:
         """The product's own (not NOC) code valid on the date, from the NDC crosswalk."""

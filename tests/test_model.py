@@ -92,3 +92,35 @@ def test_values_a_rule_would_rely_on_must_parse(old, new, message):
     with pytest.raises(UnreadableInput) as error:
         build_claim(raw)
     assert str(error.value) == message
+
+
+# -- edits: a field and its element change together ----------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from edi_ivig.model import ServiceLine  # noqa: E402
+
+LINES = [line for name in ("837p-ivig-clinic.x12", "837i-ivig-outpatient.x12") for claim in claims(name) for line in claim.lines]
+amounts = st.decimals(min_value=0, max_value=99999, places=2, allow_nan=False, allow_infinity=False)
+days_ = st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2030, 12, 31))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    line=st.sampled_from(LINES),
+    units=st.none() | st.integers(min_value=1, max_value=999).map(Decimal),
+    charge=st.none() | amounts,
+    start=st.none() | days_,
+    length=st.integers(min_value=0, max_value=6),
+    modifiers=st.none() | st.lists(st.sampled_from(["JZ", "JW", "25", "59", "JA"]), max_size=4, unique=True),
+    description=st.none() | st.sampled_from(["", "PRIVIGEN 10% 30 G IV NDC 44206043710"]),
+)
+def test_an_edited_line_parses_back_to_itself(line, units, charge, start, length, modifiers, description):
+    dates = DateRange(start, start + dt.timedelta(days=length)) if start and line.date else None
+    edited = line.edit(units=units, charge=charge, dates=dates).with_procedure(modifiers=modifiers, description=description)
+    if line.drug is not None and line.drug.quantity is not None:
+        edited = edited.with_drug_quantity(Decimal("12.5"))
+    if line.control_number:
+        edited = edited.with_control_number(line.control_number + "-1")
+    assert ServiceLine.from_segments(edited.segments, edited.delimiters) == edited

@@ -72,10 +72,20 @@ class Finding:
 
 @attrs.frozen
 class Context:
-    """What a rule may consult besides the claim."""
+    """What a rule may consult besides the claim, for one claim's run of the rules."""
 
     reference: Reference
     settings: Settings
+    # What several rules work out about the same claim object, worked out once (see
+    # rules/ivig.py); each entry keeps its claim alive, so an id is never reused.
+    memo: dict[tuple[str, int], tuple[object, object]] = attrs.field(factory=dict, eq=False, repr=False)
+
+    def remember(self, what: str, claim: object, work):  # type: ignore[no-untyped-def]
+        key = (what, id(claim))
+        entry = self.memo.get(key)
+        if entry is None:
+            entry = self.memo[key] = (claim, work())
+        return entry[1]
 
 
 class Rule:

@@ -49,7 +49,7 @@ class PerDayLines(Rule):
     """
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
-        drugs = drug_lines(claim, ctx.reference)
+        drugs = drug_lines(claim, ctx)
         if not drugs:
             return
         drug_ids = {id(d.line) for d in drugs}
@@ -125,13 +125,15 @@ def _split(line: ServiceLine, taken: set[str]) -> Iterator[ServiceLine]:
     units = line.units / len(days)
     charges = _divide(line.charge, len(days))
     quantities = _divide(line.drug.quantity, len(days)) if line.drug and line.drug.quantity is not None else None
+    # Most days share units, charge and quantity: edit those once, then each day's own parts.
+    base = line.edit(units=units, charge=charges[-1], drug_quantity=quantities[-1] if quantities else None)
     for index, day in enumerate(days):
-        new = line.with_date(DateRange(day, day)).with_units(units).with_charge(charges[index])
-        if quantities is not None:
-            new = new.with_drug_quantity(quantities[index])
-        if line.control_number:
-            new = new.with_control_number(_unique(line.control_number, index + 1, taken))
-        yield new
+        yield base.edit(
+            dates=DateRange(day, day),
+            charge=charges[index] if charges[index] != base.charge else None,
+            drug_quantity=quantities[index] if quantities and quantities[index] != quantities[-1] else None,
+            control_number=_unique(line.control_number, index + 1, taken) if line.control_number else None,
+        )
 
 
 def _divide(amount: Decimal, parts: int) -> list[Decimal]:

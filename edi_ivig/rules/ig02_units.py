@@ -45,7 +45,7 @@ class UnitsPerDescriptor(Rule):
     """
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
-        for drug in drug_lines(claim, ctx.reference):
+        for drug in drug_lines(claim, ctx):
             yield from self._check_line(drug, claim, ctx)
 
     def _check_line(self, drug: DrugLine, claim: Claim, ctx: Context) -> Iterator[Problem]:

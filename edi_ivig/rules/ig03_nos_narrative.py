@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from decimal import Decimal
@@ -47,7 +48,7 @@ class NosNarrative(Rule):
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
         names = _names(ctx.reference)
         field = "SV101-7" if claim.kind == "837P" else "SV202-7"
-        for drug in drug_lines(claim, ctx.reference):
+        for drug in drug_lines(claim, ctx):
             if drug.code.noc or drug.is_unclassified:
                 yield from self._check_line(drug, field, names)
 
@@ -104,7 +105,8 @@ def _grams(amount: str, unit: str) -> Decimal:
     return value / 1000 if unit == "MG" else value
 
 
+@functools.lru_cache(maxsize=4)
 def _names(reference: Reference) -> re.Pattern[str]:
-    products = {name.upper() for name in reference.product_names()}
+    products = {name.upper() for name in reference.product_names}
     words = sorted(products | set(_GENERIC_NAMES), key=len, reverse=True)
     return re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b")

@@ -35,7 +35,7 @@ class SpecificCode(Rule):
     """
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
-        for drug in drug_lines(claim, ctx.reference):
+        for drug in drug_lines(claim, ctx):
             if not (drug.code.noc or drug.is_unclassified) or drug.product is None:
                 continue
             own = ctx.reference.specific_code(drug.product, service_date(drug.line, claim))

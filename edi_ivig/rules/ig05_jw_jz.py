@@ -42,7 +42,7 @@ class JwJz(Rule):
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
         if not _required(claim, ctx.settings):
             return
-        drugs = [d for d in drug_lines(claim, ctx.reference) if _dated_from(d, claim)]
+        drugs = [d for d in drug_lines(claim, ctx) if _dated_from(d, claim)]
         for line in claim.lines:
             mods = set(line.procedure.modifiers) & {"JW", "JZ"}
             if mods and line.procedure.code.isdigit():

@@ -40,7 +40,7 @@ class Modifier25(Rule):
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
         ref = ctx.reference
-        drugs = drug_lines(claim, ref)
+        drugs = drug_lines(claim, ctx)
         if not drugs:
             return
         administration_days = frozenset().union(

@@ -31,7 +31,7 @@ class Hydration(Rule):
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
         ref = ctx.reference
-        infusion_days = frozenset().union(*(days(d.line, claim) for d in drug_lines(claim, ref)))
+        infusion_days = frozenset().union(*(days(d.line, claim) for d in drug_lines(claim, ctx)))
         for line in claim.lines:
             if ref.group(line.procedure.code) in HYDRATION_GROUPS and days(line, claim) & infusion_days:
                 yield Problem(

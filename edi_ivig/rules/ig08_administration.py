@@ -50,7 +50,7 @@ class AdministrationCoding(Rule):
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
         ref = ctx.reference
-        drugs = drug_lines(claim, ref)
+        drugs = drug_lines(claim, ctx)
         if not drugs:
             return
         by_group: dict[str, list[ServiceLine]] = defaultdict(list)

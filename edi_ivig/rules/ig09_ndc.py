@@ -34,7 +34,7 @@ class NdcOnDrugLine(Rule):
     """
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
-        for drug in drug_lines(claim, ctx.reference):
+        for drug in drug_lines(claim, ctx):
             line, info = drug.line, drug.line.drug
             if info is None or info.ndc is None:
                 yield Problem(f"{describe(line)}: no NDC (2410 LIN*N4); give the 11-digit NDC of the package used", line)

@@ -36,7 +36,7 @@ class CoveredDiagnosis(Rule):
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
         covered = coverage_list(ctx.settings.coverage_list)
         seen: set[tuple[str, ...]] = set()
-        for drug in drug_lines(claim, ctx.reference):
+        for drug in drug_lines(claim, ctx):
             pointed, bad_pointers = _pointed(drug, claim)
             for pointer in bad_pointers:
                 count = len(claim.diagnoses)

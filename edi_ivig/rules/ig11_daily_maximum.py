@@ -39,7 +39,7 @@ class DailyMaximum(Rule):
             return
         units: dict[tuple[str, dt.date], Decimal] = defaultdict(Decimal)
         first: dict[tuple[str, dt.date], ServiceLine] = {}
-        for drug in drug_lines(claim, ctx.reference):
+        for drug in drug_lines(claim, ctx):
             line = drug.line
             covered = days(line, claim)
             if line.procedure.code not in limits or not covered or line.units is None:

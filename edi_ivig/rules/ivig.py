@@ -9,14 +9,15 @@ is for a code.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from decimal import Decimal
 
 import attrs
 
-from edi_ivig.model import Claim, ServiceLine, format_number
+from edi_ivig.model import Claim, DateRange, ServiceLine, format_number
 from edi_ivig.reference import UNCLASSIFIED_DRUG_CODES, HcpcsCode, NdcProduct, Reference
-from edi_ivig.rules.base import Problem, ReplaceLine, service_date
+from edi_ivig.rules.base import Context, Problem, ReplaceLine, service_date
 
 # X12 maximum of service lines per claim.
 MAX_LINES = {"837P": 50, "837I": 999}
@@ -60,8 +61,12 @@ def drug_line(line: ServiceLine, claim: Claim, reference: Reference) -> DrugLine
     return None
 
 
-def drug_lines(claim: Claim, reference: Reference) -> list[DrugLine]:
-    return [d for line in claim.lines if (d := drug_line(line, claim, reference)) is not None]
+def drug_lines(claim: Claim, ctx: Context) -> list[DrugLine]:
+    """The claim's immune globulin drug lines, in order (worked out once per claim object)."""
+    return ctx.remember(
+        "drug_lines", claim,
+        lambda: [d for line in claim.lines if (d := drug_line(line, claim, ctx.reference)) is not None],
+    )
 
 
 def is_administration(line: ServiceLine, reference: Reference) -> bool:
@@ -71,8 +76,11 @@ def is_administration(line: ServiceLine, reference: Reference) -> bool:
 def days(line: ServiceLine, claim: Claim) -> frozenset[dt.date]:
     """The days a line covers: its own date or range, else (837I) the statement period."""
     dates = line.date or claim.statement_period
-    if dates is None:
-        return frozenset()
+    return _days(dates) if dates is not None else frozenset()
+
+
+@functools.lru_cache(maxsize=1024)
+def _days(dates: DateRange) -> frozenset[dt.date]:
     return frozenset(dates.start + dt.timedelta(days=i) for i in range(dates.days))
 
 

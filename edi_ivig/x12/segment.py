@@ -44,7 +44,15 @@ class Segment:
         elements = list(self.elements)
         elements.extend([""] * (index + 1 - len(elements)))
         elements[index] = value
-        return attrs.evolve(self, elements=tuple(elements))
+        return Segment(tuple(elements), self.lead, self.number)
+
+    def with_elements(self, values: dict[int, str]) -> Segment:
+        """A copy with several elements set at once."""
+        elements = list(self.elements)
+        elements.extend([""] * (max(values) + 1 - len(elements)))
+        for index, value in values.items():
+            elements[index] = value
+        return Segment(tuple(elements), self.lead, self.number)
 
     def render(self, delimiters: Delimiters) -> str:
         """The segment with the terminator of the segment before it, as the writer emits it."""
