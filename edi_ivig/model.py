@@ -20,8 +20,9 @@ import attrs
 from edi_ivig.errors import UnreadableInput
 from edi_ivig.reader import Envelope, Loop, RawClaim, Transaction
 from edi_ivig.x12.delimiters import Delimiters
-from edi_ivig.x12.segment import Segment
+from edi_ivig.x12.segment import Segment, is_digits
 
+MAX_RANGE_DAYS = 366  # a line's or a statement's dates; longer is a typo, not a course of treatment
 _NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)")
 # HI composite qualifiers that carry a diagnosis (5010, and the 4010 forms some files still use).
 DIAGNOSIS_QUALIFIERS = frozenset("ABK ABF ABJ APR ABN BK BF BJ PR BN".split())
@@ -533,15 +534,21 @@ def _amount(segment: Segment, index: int) -> Decimal:
     return value
 
 
+def amount(text: str) -> Decimal | None:
+    """The value of an X12 decimal (R) element; None when the text is not one (Decimal would take 'NaN', '1E9')."""
+    return Decimal(text) if _NUMBER.fullmatch(text) else None
+
+
 def _optional_amount(segment: Segment, index: int) -> Decimal | None:
     text = segment.get(index)
     if not text:
         return None
-    if not _NUMBER.fullmatch(text):
+    value = amount(text)
+    if value is None:
         raise UnreadableInput(
             f"{_element_name(segment, index)} {text[:20]!r} is not a number", segment=segment.number
         )
-    return Decimal(text)
+    return value
 
 
 def _integer(segment: Segment, index: int) -> int:
@@ -549,7 +556,7 @@ def _integer(segment: Segment, index: int) -> int:
 
 
 def _integer_text(text: str, segment: Segment, index: int) -> int:
-    if not text.isdigit():
+    if not is_digits(text):
         raise UnreadableInput(
             f"{_element_name(segment, index)} {text[:20]!r} is not a whole number", segment=segment.number
         )
@@ -558,7 +565,7 @@ def _integer_text(text: str, segment: Segment, index: int) -> int:
 
 def _date(text: str, segment: Segment, index: int) -> dt.date:
     try:
-        if len(text) != 8 or not text.isdigit():
+        if len(text) != 8 or not is_digits(text):
             raise ValueError
         return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
     except ValueError:
@@ -580,6 +587,12 @@ def _dates(dtp: Segment) -> DateRange:
         dates = DateRange(_date(start, dtp, 3), _date(end, dtp, 3))
         if dates.end < dates.start:
             raise UnreadableInput(f"DTP03 {text!r} ends before it starts", segment=dtp.number)
+        if dates.days > MAX_RANGE_DAYS:
+            # the rules look at each day of a range; a typo like 20261005-60261007 would be 1.4 million
+            raise UnreadableInput(
+                f"DTP03 {text!r} spans {dates.days:,} days; edi-ivig checks ranges of up to {MAX_RANGE_DAYS} days",
+                segment=dtp.number,
+            )
         return dates
     raise UnreadableInput(
         f"DTP02 {qualifier[:10]!r} is not a date format this reader knows (D8 or RD8)", segment=dtp.number

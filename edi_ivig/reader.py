@@ -72,7 +72,7 @@ class Envelope:
 
     @property
     def group_control_number(self) -> str:
-        return self.gs[6] if len(self.gs) > 6 else ""
+        return self.gs[6]
 
 
 @attrs.frozen(eq=False)
@@ -294,7 +294,14 @@ class _InterchangeWalker:
         self._not_after_iea("GS", number)
         if self.gs is not None:
             raise UnreadableInput("GS inside a functional group: the GE before it is missing", segment=number)
-        self.gs = tuple(self._elements(piece))
+        gs = tuple(self._elements(piece))
+        if len(gs) < 9:
+            # every GS element is mandatory, and the 277CA answers with GS02, GS03 and GS06
+            raise UnreadableInput(
+                f"GS has {len(gs) - 1} elements; a functional group header needs eight (GS01 to GS08)",
+                segment=number,
+            )
+        self.gs = gs
         self.reader.stats.groups += 1
         self._envelope_segment(piece, "GS")
 
@@ -392,7 +399,8 @@ class _InterchangeWalker:
         # the procedure code: SV101-2 (837P) or SV202-2 (837I)
         d = self.delimiters
         elements = piece.split(d.element, 3)
-        composite = elements[1] if elements[0].endswith("1") else elements[2] if len(elements) > 2 else ""
+        position = 1 if elements[0].endswith("1") else 2
+        composite = elements[position] if len(elements) > position else ""
         parts = composite.split(d.component, 2)
         if len(parts) > 1:
             self.codes.add(parts[1])
@@ -489,7 +497,7 @@ class _InterchangeWalker:
         kind = "837I" if "X223" in version else "837P"
         if "X222" in version or "X223" in version:
             named = "005010X223A2" if kind == "837I" else "005010X222A1"
-            self.reader.warn(f"version {version} is not the HIPAA-named {named}; read as {kind}", number)
+            self.reader.warn(f"version {_shown(version)} is not the HIPAA-named {named}; read as {kind}", number)
         else:
             self.reader.warn(f"version {_shown(version)} names no 837 implementation guide; read as 837P", number)
         return kind

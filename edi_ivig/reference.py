@@ -161,7 +161,7 @@ class CoverageList:
     def max_age(self, code: str) -> int | None:
         for part in self.conditions.get(code, "").split(";"):
             key, _, value = part.partition("=")
-            if key.strip() == "max_age_years" and value.strip().isdigit():
+            if key.strip() == "max_age_years" and value.strip().isascii() and value.strip().isdigit():
                 return int(value)
         return None
 

@@ -61,7 +61,7 @@ def _daily_maximum(value: Any) -> str | None:
 
 def _status_code(value: Any) -> str | None:
     category, _, status = value.partition(":") if isinstance(value, str) else ("", "", "")
-    if len(category) == 2 and category[0].isalpha() and category[1].isdigit() and status.isdigit():
+    if len(category) == 2 and category[0].isalpha() and category[1] in "0123456789" and status.isascii() and status.isdigit():
         return None
     return f"must be a 277CA category:status code such as \"A7:453\", not {value!r}"
 

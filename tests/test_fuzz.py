@@ -10,6 +10,9 @@ runs is fuzz/fuzz_process.py.
 
 from __future__ import annotations
 
+import time
+
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +21,8 @@ from conftest import CORPUS, FIXTURES
 
 SEEDS = sorted((FIXTURES / "rules").rglob("input.x12"))[::4] + sorted((FIXTURES / "read").glob("*.x12"))
 SEEDS += [FIXTURES / "demo" / "claims.x12"]
+CRASHES = sorted((FIXTURES / "fuzz").glob("*.x12"))  # inputs that once crashed or stalled fuzz/fuzz_process.py
+SEEDS += CRASHES
 if CORPUS.is_dir():
     SEEDS += sorted((CORPUS / "ext").glob("stupidedi__*"))[:6] + sorted((CORPUS / "lfh").glob("*.837"))[:4]
 SEED_BYTES = [p.read_bytes() for p in SEEDS]
@@ -89,6 +94,16 @@ def test_the_command_line_leaves_no_partial_output(tmp_path_factory, data):
         assert sorted(p.name for p in folder.iterdir()) == ["in.x12"]
     else:
         assert all(p.exists() for p in outputs)
+
+
+@pytest.mark.parametrize("path", CRASHES, ids=lambda p: p.stem)
+def test_inputs_that_once_crashed_or_stalled_the_fuzzer_now_end_in_a_result_or_the_documented_error(path):
+    started = time.perf_counter()
+    try:
+        edi_ivig.process(path.read_bytes(), mode="fix", unsafe_fixes=True, hold_errors=True)
+    except edi_ivig.UnreadableInput as error:
+        assert "segment" in str(error)
+    assert time.perf_counter() - started < 5  # a stall took 20 s and 750 MB on an 806-byte input
 
 
 def test_seeds_are_many_and_readable():

@@ -33,13 +33,14 @@ write_file(Path(sys.argv[1]), "P", int(sys.argv[2]), 0.05)
 
 def _peak_rss_mb(path, tmp_path) -> float:
     child = subprocess.run(
-        [sys.executable, "-c", "import resource, sys\n"
+        [sys.executable, "-c", "import sys\n"
+         "from edi_ivig.bench import peak_rss_mb\n"
          "from edi_ivig.pipeline import Pipeline\n"
          "with open(sys.argv[1], 'rb') as s, open(sys.argv[2], 'wb') as o: Pipeline(fix=True).run(s, o, keep=False)\n"
-         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)", str(path), str(tmp_path / "out.x12")],
+         "print(peak_rss_mb())", str(path), str(tmp_path / "out.x12")],
         capture_output=True, text=True, check=True,
     )
-    return int(child.stdout) / 1024
+    return float(child.stdout)
 
 
 def test_memory_stays_flat_as_the_input_grows(tmp_path):

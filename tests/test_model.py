@@ -83,12 +83,15 @@ def test_segments_are_kept_with_their_positions():
         ("RD8*20261005-20261009~\nREF*6R*NWI0001L1", "RD8*20261009-20261005~\nREF*6R*NWI0001L1",
          "segment 25: DTP03 '20261009-20261005' ends before it starts"),
         ("LX*2", "LX*B", "segment 29: LX01 'B' is not a whole number"),
+        ("LX*2", "LX*\u00b2", "segment 29: LX01 '\u00b2' is not a whole number"),  # str.isdigit says yes to it
+        ("RD8*20261005-20261009~\nREF*6R*NWI0001L1", "RD8*20261005-20271006~\nREF*6R*NWI0001L1",
+         "segment 25: DTP03 '20261005-20271006' spans 367 days; edi-ivig checks ranges of up to 366 days"),
     ],
 )
 def test_values_a_rule_would_rely_on_must_parse(old, new, message):
     data = (FIXTURES / "read" / "837p-ivig-clinic.x12").read_text()
     assert old in data
-    raw = next(p for p in Reader(io.BytesIO(data.replace(old, new, 1).encode())) if isinstance(p, RawClaim))
+    raw = next(p for p in Reader(io.BytesIO(data.replace(old, new, 1).encode("latin-1"))) if isinstance(p, RawClaim))
     with pytest.raises(UnreadableInput) as error:
         build_claim(raw)
     assert str(error.value) == message

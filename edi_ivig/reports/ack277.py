@@ -30,6 +30,7 @@ from edi_ivig.model import (
     Claim,
     DateRange,
     ServiceLine,
+    amount,
     billing_provider,
     build_claim,
     format_number,
@@ -48,7 +49,8 @@ from edi_ivig.reader import (
 )
 from edi_ivig.rules.base import Finding
 from edi_ivig.settings import Config
-from edi_ivig.x12.delimiters import Delimiters
+from edi_ivig.x12.delimiters import WHITESPACE, Delimiters
+from edi_ivig.x12.segment import is_digits
 
 VERSION = "005010X214"
 STC12_LIMIT = 264
@@ -327,11 +329,11 @@ class Ack277:
 
     def _date(self) -> str:
         gs4 = self._gs[4] if len(self._gs) > 4 else ""
-        return gs4 if len(gs4) == 8 and gs4.isdigit() else "19700101"
+        return gs4 if len(gs4) == 8 and is_digits(gs4) else "19700101"
 
     def _time(self) -> str:
         gs5 = self._gs[5] if len(self._gs) > 5 else ""
-        return gs5[:4] if len(gs5) >= 4 and gs5[:4].isdigit() else "0000"
+        return gs5[:4] if len(gs5) >= 4 and is_digits(gs5[:4]) else "0000"
 
     def _write(self, *segments: str) -> None:
         self._stream.write("".join(segments).encode("latin-1"))
@@ -345,11 +347,8 @@ def _parse(raw: RawClaim) -> Claim | None:
 
 
 def _charge(raw: RawClaim) -> Decimal:
-    elements = raw.pieces[0].strip().split(raw.delimiters.element)
-    try:
-        return Decimal(elements[2])
-    except (IndexError, ArithmeticError):
-        return Decimal(0)
+    elements = raw.pieces[0].strip(WHITESPACE).split(raw.delimiters.element, 3)
+    return (amount(elements[2]) if len(elements) > 2 else None) or Decimal(0)
 
 
 def _claim_dates(claim: Claim | None, result: ClaimResult) -> DateRange:

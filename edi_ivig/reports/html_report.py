@@ -10,12 +10,14 @@ JSON report instead of growing without end.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections import Counter
 from typing import Any, TextIO
 
 from lxml import etree
-from lxml.html import builder as E
+from lxml.builder import ElementMaker
+from lxml.html import html_parser
 
 from edi_ivig.model import Claim, ServiceLine, format_number
 from edi_ivig.pipeline import ClaimResult, FileResult
@@ -23,6 +25,24 @@ from edi_ivig.reader import Part, RawClaim
 from edi_ivig.rules import BY_ID
 
 MAX_CLAIMS = 1000
+# What XML 1.0 cannot hold (C0 controls but tab and newlines, lone surrogates from
+# undecodable file names, U+FFFE/U+FFFF); an X12 element can carry any of them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _add_text(element: Any, text: str) -> None:
+    text = _NOT_XML.sub("\ufffd", text)
+    if len(element):
+        element[-1].tail = (element[-1].tail or "") + text
+    else:
+        element.text = (element.text or "") + text
+
+
+def _class(name: str) -> dict[str, str]:
+    return {"class": name}
+
+
+E = ElementMaker(makeelement=html_parser.makeelement, typemap={str: _add_text})
 _MARK = "claims-go-here"
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 72em; color: #1c1c1c; }
@@ -69,15 +89,15 @@ class HtmlReport:
         self._spool.write(etree.tostring(_claim_section(result), method="html", encoding="unicode"))
 
     def finish(self, result: FileResult) -> None:
-        page = E.HTML(
-            E.HEAD(E.META(charset="utf-8"), E.TITLE(f"edi-ivig report: {result.name}"), E.STYLE(STYLE)),
-            E.BODY(
-                E.H1(f"Immune globulin claim check: {result.name}"),
+        page = E.html(
+            E.head(E.meta(charset="utf-8"), E.title(f"edi-ivig report: {result.name}"), E.style(STYLE)),
+            E.body(
+                E.h1(f"Immune globulin claim check: {result.name}"),
                 _summary(result, self._by_rule, self._fixed_by_rule),
-                E.H2("Claims with findings"),
-                E.DIV(etree.Comment(_MARK)) if self._shown else E.P("No claim has a finding.", E.CLASS("note")),
-                *([E.P(f"{self._not_shown} more claim(s) with findings are not shown here; the JSON report"
-                       " lists every claim.", E.CLASS("note"))] if self._not_shown else []),
+                E.h2("Claims with findings"),
+                E.div(etree.Comment(_MARK)) if self._shown else E.p("No claim has a finding.", _class("note")),
+                *([E.p(f"{self._not_shown} more claim(s) with findings are not shown here; the JSON report"
+                       " lists every claim.", _class("note"))] if self._not_shown else []),
             ),
         )
         html = "<!DOCTYPE html>\n" + etree.tostring(page, method="html", encoding="unicode")
@@ -102,54 +122,54 @@ def _summary(result: FileResult, by_rule: Counter[str], fixed: Counter[str]) -> 
         ("Held (not sent)", counts.held),
         ("Errors left", counts.errors_left),
     ]
-    rows = [E.TR(E.TH(label), E.TD(str(value), E.CLASS("n"))) for label, value in facts]
+    rows = [E.tr(E.th(label), E.td(str(value), _class("n"))) for label, value in facts]
     rule_rows = [
-        E.TR(
-            E.TD(rule_id),
-            E.TD(BY_ID[rule_id].title if rule_id in BY_ID else "The claim could not be checked"),
-            E.TD(str(by_rule[rule_id]), E.CLASS("n")),
-            E.TD(str(fixed[rule_id]), E.CLASS("n")),
+        E.tr(
+            E.td(rule_id),
+            E.td(BY_ID[rule_id].title if rule_id in BY_ID else "The claim could not be checked"),
+            E.td(str(by_rule[rule_id]), _class("n")),
+            E.td(str(fixed[rule_id]), _class("n")),
         )
         for rule_id in sorted(by_rule)
     ]
     kinds = "/".join(sorted(result.stats.kinds)) or "837"
     parts = [
-        E.P(f"{kinds} file, {mode}. {result.stats.service_lines} service lines in {counts.claims} claims.", E.CLASS("note")),
-        E.TABLE(*rows),
+        E.p(f"{kinds} file, {mode}. {result.stats.service_lines} service lines in {counts.claims} claims.", _class("note")),
+        E.table(*rows),
     ]
     if rule_rows:
         parts += [
-            E.H2("Findings by rule"),
-            E.TABLE(E.TR(E.TH("Rule"), E.TH("What it checks"), E.TH("Found"), E.TH("Corrected")), *rule_rows),
+            E.h2("Findings by rule"),
+            E.table(E.tr(E.th("Rule"), E.th("What it checks"), E.th("Found"), E.th("Corrected")), *rule_rows),
         ]
     for warning in result.warnings:
-        parts.append(E.P(f"Note on reading the file: {warning.message}", E.CLASS("note")))
-    return E.DIV(*parts)
+        parts.append(E.p(f"Note on reading the file: {warning.message}", _class("note")))
+    return E.div(*parts)
 
 
 def _claim_section(result: ClaimResult) -> Any:
-    findings = E.TABLE(
-        E.TR(E.TH("Line"), E.TH("Rule"), E.TH("Severity"), E.TH("What to do"), E.TH("Done"), E.TH("277CA")),
+    findings = E.table(
+        E.tr(E.th("Line"), E.th("Rule"), E.th("Severity"), E.th("What to do"), E.th("Done"), E.th("277CA")),
         *[
-            E.TR(
-                E.TD(str(f.line) if f.line is not None else "claim"),
-                E.TD(f.rule),
-                E.TD(SEVERITY_WORDS[f.severity], E.CLASS(f.severity)),
-                E.TD(f.message),
-                E.TD(_done(f.fixed, f.fixable, f.fix)),
-                E.TD(f.status_code),
+            E.tr(
+                E.td(str(f.line) if f.line is not None else "claim"),
+                E.td(f.rule),
+                E.td(SEVERITY_WORDS[f.severity], _class(f.severity)),
+                E.td(f.message),
+                E.td(_done(f.fixed, f.fixable, f.fix)),
+                E.td(f.status_code),
             )
             for f in result.findings
         ],
     )
     parts = [
-        E.H3(f"Claim {result.claim_id} ", E.SPAN(STATUS_WORDS[result.status], E.CLASS(f"status {result.status}"))),
+        E.h3(f"Claim {result.claim_id} ", E.span(STATUS_WORDS[result.status], _class(f"status {result.status}"))),
         findings,
     ]
     if result.changed and result.original is not None and result.edited is not None:
-        parts += [E.P("Service lines as billed:"), _lines(result.original), E.P("Service lines as sent:"),
+        parts += [E.p("Service lines as billed:"), _lines(result.original), E.p("Service lines as sent:"),
                   _lines(result.edited, result.original)]
-    return E.DIV(*parts, E.CLASS("claim"))
+    return E.div(*parts, _class("claim"))
 
 
 def _done(fixed: bool, fixable: bool, fix: str | None) -> str:
@@ -167,12 +187,12 @@ def _lines(claim: Claim, before: Claim | None = None) -> Any:
     rows = []
     for number, line in enumerate(claim.lines, start=1):
         values = _row_values(line)
-        cells = [E.TD(str(number if before is not None else line.number))]
+        cells = [E.td(str(number if before is not None else line.number))]
         for value in values:
-            cells.append(E.TD(E.INS(value) if known is not None and values not in known else value))
-        rows.append(E.TR(*cells))
-    head = E.TR(*[E.TH(h) for h in ("Line", "Code", "Date", "Units", "Charge", "NDC", "Quantity given", "Narrative")])
-    return E.TABLE(head, *rows)
+            cells.append(E.td(E.ins(value) if known is not None and values not in known else value))
+        rows.append(E.tr(*cells))
+    head = E.tr(*[E.th(h) for h in ("Line", "Code", "Date", "Units", "Charge", "NDC", "Quantity given", "Narrative")])
+    return E.table(head, *rows)
 
 
 def _row_values(line: ServiceLine) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from edi_ivig.model import Claim
 from edi_ivig.rules.base import Context, Problem, Rule
 from edi_ivig.rules.ivig import describe, drug_lines
+from edi_ivig.x12.segment import is_digits
 
 CTP_UNITS = ("F2", "GR", "ME", "ML", "UN")
 
@@ -39,7 +40,7 @@ class NdcOnDrugLine(Rule):
             if info is None or info.ndc is None:
                 yield Problem(f"{describe(line)}: no NDC (2410 LIN*N4); give the 11-digit NDC of the package used", line)
                 continue
-            if len(info.ndc) != 11 or not info.ndc.isdigit():
+            if len(info.ndc) != 11 or not is_digits(info.ndc):
                 yield Problem(
                     f"{describe(line)}: NDC {info.ndc[:20]!r} is not 11 digits; write it 5-4-2 with leading zeros"
                     " and no hyphens", line, kind="invalid",

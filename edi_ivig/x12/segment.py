@@ -57,3 +57,8 @@ class Segment:
     def render(self, delimiters: Delimiters) -> str:
         """The segment with the terminator of the segment before it, as the writer emits it."""
         return delimiters.segment + self.lead + delimiters.element.join(self.elements)
+
+
+def is_digits(text: str) -> bool:
+    """True for one or more of 0-9: an X12 whole number or date (str.isdigit also takes '²' and '³')."""
+    return text.isascii() and text.isdigit()
