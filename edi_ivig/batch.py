@@ -1,7 +1,8 @@
 """Batch conversion: every file of a folder, in parallel processes.
 
 For each input NAME, OUT_DIR gets NAME (the corrected 837), NAME.277 and
-NAME.json, each written atomically; a file that cannot be read is reported and
+NAME.json, each written atomically, and with hold_errors NAME.held (the claims
+still carrying an error) when there are such claims; a file that cannot be read is reported and
 gets no output, and the batch goes on. `batch-summary.json` sums it up without
 timings, so running the same folder twice gives the same bytes everywhere.
 """
@@ -10,12 +11,15 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import ExitStack
 from pathlib import Path
+from typing import BinaryIO
 
 import attrs
 
@@ -37,6 +41,7 @@ class FileOutcome:
     error: str | None = None  # why the file has no output
     claims: int = 0
     changed: int = 0
+    held: int = 0
     errors_left: int = 0
     findings: dict[str, int] = attrs.Factory(dict)  # by rule
 
@@ -59,6 +64,7 @@ class BatchSummary:
             "failed": len(self.failed),
             "claims": sum(f.claims for f in self.files),
             "changed": sum(f.changed for f in self.files),
+            "held": sum(f.held for f in self.files),
             "errors_left": sum(f.errors_left for f in self.files),
             "findings_by_rule": dict(sorted(by_rule.items())),
         }
@@ -81,6 +87,7 @@ def run_batch(
     *,
     workers: int = 1,
     unsafe_fixes: bool = False,
+    hold_errors: bool = False,
     config_path: str | None = None,
     progress: Callable[[FileOutcome], None] | None = None,
 ) -> BatchSummary:
@@ -88,7 +95,7 @@ def run_batch(
     out_dir.mkdir(parents=True, exist_ok=True)
     files = inputs(in_dir)
     outcomes: list[FileOutcome] = []
-    for outcome in _outcomes(files, out_dir, workers, unsafe_fixes, config_path):
+    for outcome in _outcomes(files, out_dir, workers, (unsafe_fixes, hold_errors, config_path)):
         outcomes.append(outcome)
         if progress is not None:
             progress(outcome)
@@ -101,29 +108,29 @@ def run_batch(
 
 
 def _outcomes(
-    files: list[Path], out_dir: Path, workers: int, unsafe_fixes: bool, config_path: str | None
+    files: list[Path], out_dir: Path, workers: int, options: tuple[bool, bool, str | None]
 ) -> Iterator[FileOutcome]:
     if workers <= 1 or len(files) <= 1:
-        _start_worker(unsafe_fixes, config_path)
+        _start_worker(*options)
         for path in files:
             yield convert(path, out_dir)
         return
-    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(unsafe_fixes, config_path)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=options) as pool:
         futures = [pool.submit(convert, path, out_dir) for path in files]
         for future in as_completed(futures):
             yield future.result()
 
 
-_PIPELINE: list[Pipeline] = []  # one per worker process, made once by _start_worker
+_WORKER: list[tuple[Pipeline, bool]] = []  # per worker process, made once by _start_worker: (pipeline, hold_errors)
 
 
-def _start_worker(unsafe_fixes: bool, config_path: str | None) -> None:
-    _PIPELINE[:] = [Pipeline(Config.load(config_path), fix=True, unsafe_fixes=unsafe_fixes)]
+def _start_worker(unsafe_fixes: bool, hold_errors: bool, config_path: str | None) -> None:
+    _WORKER[:] = [(Pipeline(Config.load(config_path), fix=True, unsafe_fixes=unsafe_fixes), hold_errors)]
 
 
 def convert(path: Path, out_dir: Path) -> FileOutcome:
-    """One file: its corrected 837, 277CA and JSON report, all or nothing."""
-    pipeline = _PIPELINE[0]
+    """One file: its corrected 837, 277CA, JSON report and held claims, all or nothing."""
+    pipeline, hold_errors = _WORKER[0]
     name = path.name
     by_rule = _FindingsByRule()
     try:
@@ -132,8 +139,10 @@ def convert(path: Path, out_dir: Path) -> FileOutcome:
             sink = stack.enter_context(atomic_output(str(out_dir / name)))
             ack = stack.enter_context(atomic_output(str(out_dir / f"{name}.277")))
             report = stack.enter_context(atomic_text_output(str(out_dir / f"{name}.json")))
+            held = stack.enter_context(tempfile.SpooledTemporaryFile(max_size=8 << 20)) if hold_errors else None
             reports = [Ack277(ack, pipeline.config), JsonReport(report), by_rule]
-            result = pipeline.run(source, sink, name=name, reports=reports, keep=False)
+            result = pipeline.run(source, sink, name=name, held=held, reports=reports, keep=False)
+            _write_held(held, out_dir / f"{name}.held")
     except UnreadableInput as error:
         get_logger().warning("batch_file_unreadable", file=name)
         return FileOutcome(name, error=f"cannot read: {error.message}")
@@ -143,9 +152,22 @@ def convert(path: Path, out_dir: Path) -> FileOutcome:
         name,
         claims=result.counts.claims,
         changed=result.counts.changed,
+        held=result.counts.held,
         errors_left=result.counts.errors_left,
         findings=dict(sorted(by_rule.counts.items())),
     )
+
+
+def _write_held(held: BinaryIO | None, target: Path) -> None:
+    """NAME.held when claims were held; none (not even one left from an earlier run) when none were."""
+    if held is None:
+        return
+    if not held.tell():
+        target.unlink(missing_ok=True)
+        return
+    held.seek(0)
+    with atomic_output(str(target)) as sink:
+        shutil.copyfileobj(held, sink)
 
 
 class _FindingsByRule:

@@ -134,6 +134,15 @@ def _check_report_dirs(inputs: tuple[str, ...], paths: dict[str, str | None]) ->
         for flag, path in paths.items():
             if path and not Path(path).is_dir():
                 raise click.UsageError(f"with several INPUTs, --{flag.replace('ack', '277')} must name an existing directory")
+    else:
+        _check_output_folders(*paths.values())
+
+
+def _check_output_folders(*paths: str | None) -> None:
+    """Refuse, before any work, an output whose folder is missing (not an unreadable input)."""
+    for path in paths:
+        if path and path != "-" and not Path(path).parent.is_dir():
+            raise click.UsageError(f"cannot write {path}: there is no folder {Path(path).parent}")
 
 
 @main.command()
@@ -188,8 +197,8 @@ def check(
 @click.option(
     "--hold-errors", "held", type=click.Path(dir_okay=False), default=None,
     help="Move the claims that still carry an error finding after fixing into this file (a"
-    " valid 837 of its own), so OUTPUT holds only claims fit to send. Exit code 1 when any"
-    " claim is held.",
+    " valid 837 of its own; empty when no claim is held), so OUTPUT holds only claims fit to"
+    " send. Exit code 1 when any claim is held.",
 )
 @config_option
 @report_options
@@ -211,6 +220,7 @@ def fix(
             raise click.UsageError(f"{other} is the same file as INPUT; edi-ivig never modifies its input")
     if held and output != "-" and same_file(output, held):
         raise click.UsageError("--hold-errors must name another file than OUTPUT")
+    _check_output_folders(output, held, json_path, ack_path, html_path)
     config = _load_config(config_path)
     pipeline = Pipeline(config, fix=True, unsafe_fixes=unsafe_fixes)
     paths = {"json": json_path, "ack": ack_path, "html": html_path}
@@ -234,8 +244,15 @@ def fix(
     help="Files converted at once, each in its own process. [default: the CPU count, at most 8]",
 )
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply the unsafe fixes (see fix --help).")
+@click.option(
+    "--hold-errors", is_flag=True,
+    help="Keep the claims that still carry an error finding out of NAME and put them in NAME.held"
+    " (a valid 837; written only when a claim is held).",
+)
 @config_option
-def batch(in_dir: str, out_dir: str, workers: int | None, unsafe_fixes: bool, config_path: str | None) -> None:
+def batch(
+    in_dir: str, out_dir: str, workers: int | None, unsafe_fixes: bool, hold_errors: bool, config_path: str | None
+) -> None:
     """Fix every file in IN_DIR, writing the results to OUT_DIR.
 
     For each file NAME directly in IN_DIR (not hidden), OUT_DIR gets NAME (the
@@ -255,14 +272,16 @@ def batch(in_dir: str, out_dir: str, workers: int | None, unsafe_fixes: bool, co
     workers = workers or batches.default_workers()
     with _progress(len(files)) as advance:
         summary = batches.run_batch(
-            source, target, workers=workers, unsafe_fixes=unsafe_fixes, config_path=config_path, progress=advance
+            source, target, workers=workers, unsafe_fixes=unsafe_fixes, hold_errors=hold_errors,
+            config_path=config_path, progress=advance,
         )
     totals = summary.totals()
     for failure in summary.failed:
         click.echo(f"edi-ivig: {failure.name}: {failure.error}", err=True)
     rules = ", ".join(f"{rule} {count}" for rule, count in totals["findings_by_rule"].items()) or "none"  # type: ignore[union-attr]
     click.echo(
-        f"{totals['files']} file(s), {totals['failed']} failed; {totals['claims']} claim(s), {totals['changed']} changed;"
+        f"{totals['files']} file(s), {totals['failed']} failed; {totals['claims']} claim(s), {totals['changed']} changed,"
+        f" {totals['held']} held;"
         f" {totals['errors_left']} error(s) left; findings by rule: {rules}; {summary.seconds:.1f} s with"
         f" {workers} worker(s); summary in {Path(out_dir) / batches.SUMMARY}"
     )
@@ -302,6 +321,7 @@ def validate(inputs: tuple[str, ...], ack_path: str | None) -> None:
 
     if ack_path and len(inputs) > 1 and not Path(ack_path).is_dir():
         raise click.UsageError("with several INPUTs, --999 must name an existing directory")
+    _check_output_folders(ack_path)
     code = EXIT_OK
     for name in inputs:
         try:

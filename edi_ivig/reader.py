@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, BinaryIO, Union
 
 import attrs
@@ -294,14 +294,8 @@ class _InterchangeWalker:
         self._not_after_iea("GS", number)
         if self.gs is not None:
             raise UnreadableInput("GS inside a functional group: the GE before it is missing", segment=number)
-        gs = tuple(self._elements(piece))
-        if len(gs) < 9:
-            # every GS element is mandatory, and the 277CA answers with GS02, GS03 and GS06
-            raise UnreadableInput(
-                f"GS has {len(gs) - 1} elements; a functional group header needs eight (GS01 to GS08)",
-                segment=number,
-            )
-        self.gs = gs
+        self.gs = gs = tuple(self._elements(piece))
+        require_full_gs(gs, number)
         self.reader.stats.groups += 1
         self._envelope_segment(piece, "GS")
 
@@ -485,22 +479,40 @@ class _InterchangeWalker:
         return levels[BILLING_PROVIDER], levels[SUBSCRIBER], levels.get(PATIENT) if self.level == PATIENT else None
 
     def _kind(self, version: str, number: int) -> str:
-        kind = HIPAA_VERSIONS.get(version)
-        if kind:
-            return kind
-        if (version and not version.startswith("005010")) or any(g in version for g in ("X224", "X096", "X097", "X098")):
-            raise UnreadableInput(
-                f"837 version {_shown(version)} is not supported;"
-                " edi-ivig reads 837P (005010X222A1) and 837I (005010X223A2)",
-                segment=number,
-            )
-        kind = "837I" if "X223" in version else "837P"
-        if "X222" in version or "X223" in version:
-            named = "005010X223A2" if kind == "837I" else "005010X222A1"
-            self.reader.warn(f"version {_shown(version)} is not the HIPAA-named {named}; read as {kind}", number)
-        else:
-            self.reader.warn(f"version {_shown(version)} names no 837 implementation guide; read as 837P", number)
+        kind, warning = kind_of_version(version, number)
+        if warning:
+            self.reader.warn(warning, number)
         return kind
+
+
+def require_full_gs(gs: Sequence[str], number: int) -> None:
+    """Refuse a GS without its eight elements: all are mandatory, and the 277CA answers with them."""
+    if len(gs) < 9:
+        raise UnreadableInput(
+            f"GS has {len(gs) - 1} elements; a functional group header needs eight (GS01 to GS08)",
+            segment=number,
+        )
+
+
+def kind_of_version(version: str, number: int) -> tuple[str, str | None]:
+    """837P or 837I for an ST03 (or GS08) version, with a warning when it is not a HIPAA one.
+
+    Raises UnreadableInput for what is not a 5010 professional or institutional 837.
+    """
+    kind = HIPAA_VERSIONS.get(version)
+    if kind:
+        return kind, None
+    if (version and not version.startswith("005010")) or any(g in version for g in ("X224", "X096", "X097", "X098")):
+        raise UnreadableInput(
+            f"837 version {_shown(version)} is not supported;"
+            " edi-ivig reads 837P (005010X222A1) and 837I (005010X223A2)",
+            segment=number,
+        )
+    kind = "837I" if "X223" in version else "837P"
+    if "X222" in version or "X223" in version:
+        named = "005010X223A2" if kind == "837I" else "005010X222A1"
+        return kind, f"version {_shown(version)} is not the HIPAA-named {named}; read as {kind}"
+    return kind, f"version {_shown(version)} names no 837 implementation guide; read as 837P"
 
 
 def _name_problem(loop: Loop, level: str) -> str | None:

@@ -25,13 +25,16 @@ from typing import Any, BinaryIO
 import attrs
 import pyx12.errh_json
 import pyx12.error_visitor
+import pyx12.errors
 import pyx12.params
 import pyx12.x12n_document
 
+from edi_ivig.errors import UnreadableInput
+from edi_ivig.reader import kind_of_version, require_full_gs
 from edi_ivig.x12.delimiters import WHITESPACE
 from edi_ivig.x12.tokenizer import tokenize
 
-MAP_FOR_KIND = {"X222": "837.5010.X222.A1.xml", "X223": "837Q3.I.5010.X223.A1.xml"}
+MAP_FOR_KIND = {"837P": "837.5010.X222.A1.xml", "837I": "837Q3.I.5010.X223.A1.xml"}
 _LOOP_ENDS = frozenset({"HL", "CLM", "SE", "GE", "IEA", "ISA", "GS", "ST"})
 
 
@@ -61,11 +64,15 @@ class Validation:
 
 
 def validate(source: BinaryIO) -> Validation:
-    """Validate an X12 stream with pyx12; raises UnreadableInput if it cannot be tokenized."""
+    """Validate X12 (an 837, or the 277CA and 999 edi-ivig writes) with pyx12.
+
+    Raises UnreadableInput when the input cannot be tokenized, has a GS without
+    its eight elements, or names a guide pyx12 has no map for.
+    """
     with tempfile.TemporaryDirectory(prefix="edi-ivig-validate-") as work:
         normalized = Path(work, "input.x12")
-        versions = _normalize(source, normalized)
-        notes, map_path = _map_path(versions, Path(work, "maps"))
+        kinds = _normalize(source, normalized)
+        notes, map_path = _map_path(kinds, Path(work, "maps"))
         claims: list[tuple[int, str]] = []  # (segment number of CLM, CLM01)
         ends: list[int] = []
 
@@ -79,10 +86,13 @@ def validate(source: BinaryIO) -> Validation:
         ack = io.StringIO()
         collector = _Collector()
         with _PYX12_LOCK, _quiet_pyx12(), _visitor(collector), open(normalized, encoding="latin-1", newline="") as fd:
-            valid = pyx12.x12n_document.x12n_document(
-                pyx12.params.ParamsBase(), fd, ack, None, fd_json=io.StringIO(),
-                map_path=map_path, callback=record,
-            )
+            try:
+                valid = pyx12.x12n_document.x12n_document(
+                    pyx12.params.ParamsBase(), fd, ack, None, fd_json=io.StringIO(),
+                    map_path=map_path, callback=record,
+                )
+            except pyx12.errors.EngineError as error:  # e.g. ISA12 or GS01 naming no guide pyx12 has
+                raise UnreadableInput(f"pyx12 cannot validate it: {' '.join(str(error).split())}") from None
     spans = _claim_spans(claims, ends)
     errors = tuple(
         attrs.evolve(error, claim_id=_claim_at(spans, error.segment)) for error in sorted(collector.errors, key=_order)
@@ -94,40 +104,48 @@ def _order(error: ValidationError) -> int:
     return error.segment if error.segment is not None else 0
 
 
-def _normalize(source: BinaryIO, target: Path) -> set[str]:
-    """Write the input one segment per line; return the GS08 versions seen."""
-    versions: set[str] = set()
+def _normalize(source: BinaryIO, target: Path) -> dict[str, str]:
+    """Write the input one segment per line; return each 837's GS08 with the kind edi-ivig reads it as."""
+    kinds: dict[str, str] = {}
+    number = 0  # segment number, ISA = 1
     with open(target, "w", encoding="latin-1", newline="") as out:
         for interchange in tokenize(source):
             d = interchange.delimiters
             # pyx12 cannot split on a bare line break: use a terminator the data does not hold.
             term = d.segment if d.segment not in "\r\n" else "~"
             out.write(interchange.isa + term + "\n")
+            number += 1
+            gs08 = ""
             for piece in interchange.pieces:
                 text = piece.lstrip(WHITESPACE).rstrip("\r\n")
+                number += 1
                 if not text:
                     continue
                 out.write(text + term + "\n")
                 if text.startswith("GS" + d.element):
                     elements = text.split(d.element)
-                    if len(elements) > 8:
-                        versions.add(elements[8])
-    return versions
+                    require_full_gs(elements, number)
+                    gs08 = elements[8]
+                elif text.startswith("ST" + d.element + "837"):
+                    elements = text.split(d.element)
+                    try:
+                        kinds[gs08] = kind_of_version(elements[3] if len(elements) > 3 and elements[3] else gs08, number)[0]
+                    except UnreadableInput:
+                        pass  # not an 837 edi-ivig reads (4010, dental): pyx12's own maps decide
+    return kinds
 
 
-def _map_path(versions: set[str], folder: Path) -> tuple[list[str], str | None]:
+def _map_path(kinds: dict[str, str], folder: Path) -> tuple[list[str], str | None]:
     """A map folder registering the non-HIPAA 837 versions seen, or None when none are."""
     registered = resources.files("pyx12").joinpath("map", "maps.xml").read_text(encoding="utf-8")
     extra, notes = [], []
-    for version in sorted(versions):
-        if f'vriic="{version}"' in registered:
+    for version, kind in sorted(kinds.items()):
+        if f'vriic="{version}" fic="HC"' in registered:
             continue
-        guide = next((g for g in MAP_FOR_KIND if g in version), None)
-        if guide is None:
-            continue
-        extra.append(f'    <map vriic="{version}" fic="HC" abbr="837">{MAP_FOR_KIND[guide]}</map>\n')
+        guide = MAP_FOR_KIND[kind]
+        extra.append(f'    <map vriic="{version}" fic="HC" abbr="837">{guide}</map>\n')
         notes.append(
-            f"pyx12 has no map for {version}; it was validated against {MAP_FOR_KIND[guide]},"
+            f"pyx12 has no map for GS08 {version!r}; it was validated as an {kind} against {guide},"
             " which reports GS08/ST03 as invalid codes"
         )
     if not extra:

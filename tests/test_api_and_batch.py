@@ -118,3 +118,20 @@ def test_batch_goes_on_past_a_bad_file_and_reruns_give_the_same_bytes(tmp_path):
 
 def test_batch_refuses_to_write_over_its_inputs(tmp_path):
     assert CliRunner().invoke(main, ["batch", str(tmp_path), str(tmp_path)]).exit_code == 2
+
+
+def test_batch_holds_errors_as_fix_does(tmp_path):
+    inbox, out = tmp_path / "in", tmp_path / "out"
+    inbox.mkdir()
+    (inbox / "demo.x12").write_bytes(DEMO.read_bytes())  # two of its four claims keep an error
+    (inbox / "clean.x12").write_bytes(READABLE[0].read_bytes())
+    out.mkdir()
+    (out / "clean.x12.held").write_bytes(b"left from an earlier run")
+    result = CliRunner().invoke(main, ["batch", str(inbox), str(out), "--workers", "2", "--hold-errors"])
+    assert result.exit_code == 1, result.output
+    assert ", 2 held;" in result.stdout
+    assert json.loads((out / "batch-summary.json").read_text())["held"] == 2
+    hooked = edi_ivig.process(DEMO.read_bytes(), mode="fix", hold_errors=True)
+    assert hooked.held and (out / "demo.x12.held").read_bytes() == hooked.held
+    assert (out / "demo.x12").read_bytes() == hooked.output
+    assert not (out / "clean.x12.held").exists()  # nothing held: no file, and no stale one

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES, UNREADABLE
 
+from conftest import FIXTURES, UNREADABLE
 from edi_ivig.cli import main
 
 CLINIC = FIXTURES / "read" / "837p-ivig-clinic.x12"  # a 5-day J1459 course on one line: IG01 splits it

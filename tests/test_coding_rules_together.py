@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 from conftest import FIXTURES
-
 from edi_ivig.pipeline import Pipeline
 
 # One Medicare claim: JW and JZ on one drug line, an E/M visit without 25 on the infusion

@@ -6,8 +6,8 @@ import io
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES
 
+from conftest import FIXTURES
 from edi_ivig.cli import main
 from edi_ivig.pipeline import Pipeline
 from edi_ivig.settings import Config, ConfigError

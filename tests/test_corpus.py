@@ -11,8 +11,8 @@ import re
 
 import pytest
 from click.testing import CliRunner
-from conftest import CORPUS, needs_corpus
 
+from conftest import CORPUS, needs_corpus
 from edi_ivig.cli import main
 
 BROKEN = ("ims__x12_bad_*", "*_missing_*", "*_loop_errors*", "*no_isa*")
@@ -60,3 +60,21 @@ def test_corpus_broken_and_non_837_files_are_refused(path, tmp_path):
     (line,) = result.stderr.splitlines()
     assert re.search(r"cannot read: (segment \d+|byte \d+)", line), line
     assert not output.exists() and list(tmp_path.iterdir()) == []
+
+
+@needs_corpus
+@pytest.mark.parametrize("path", REFUSED, ids=lambda p: p.name)
+def test_validate_reports_on_or_refuses_the_broken_and_non_837_files(path):
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)  # no traceback
+    assert result.exit_code in (0, 1, 3), result.output  # valid (a 270 pyx12 has a map for), errors, or refused
+    if result.exit_code == 3:
+        assert "cannot read: " in result.stderr
+
+
+@needs_corpus
+def test_validate_reads_an_837_whose_gs08_names_no_guide_as_fix_does():
+    path = CORPUS / "ext" / "staedi__sample837-HL-nested.edi"
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert "note: pyx12 has no map for GS08 '005010'; it was validated as an 837P" in result.stderr

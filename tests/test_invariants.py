@@ -11,8 +11,8 @@ from __future__ import annotations
 import io
 
 import pytest
-from conftest import CORPUS, FIXTURES, READABLE, needs_corpus
 
+from conftest import CORPUS, FIXTURES, READABLE, needs_corpus
 from edi_ivig.model import build_claim
 from edi_ivig.pipeline import Pipeline
 from edi_ivig.reader import RawClaim, Reader, TransactionEnd

@@ -7,8 +7,8 @@ import io
 from decimal import Decimal
 
 import pytest
-from conftest import FIXTURES
 
+from conftest import FIXTURES
 from edi_ivig.errors import UnreadableInput
 from edi_ivig.model import DateRange, Drug, Procedure, build_claim
 from edi_ivig.reader import RawClaim, Reader

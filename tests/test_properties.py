@@ -5,14 +5,14 @@ from __future__ import annotations
 import io
 
 import attrs
-from conftest import FIXTURES, roundtrip
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from x12text import rerender, segments_of
 
+from conftest import FIXTURES, roundtrip
 from edi_ivig.model import ServiceLine, build_claim
 from edi_ivig.reader import RawClaim, Reader, TransactionEnd
 from edi_ivig.writer import Writer
+from x12text import rerender, segments_of
 
 SOURCES = [FIXTURES / "read" / "837p-ivig-clinic.x12", FIXTURES / "read" / "837i-ivig-outpatient.x12"]
 # Characters X12 allows as delimiters that the fixtures' data never contains.

@@ -11,9 +11,8 @@ import jsonschema
 import lxml.html
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES, READABLE
-from x12text import elements_of, segments_of
 
+from conftest import FIXTURES, READABLE
 from edi_ivig.cli import main
 from edi_ivig.model import build_claim
 from edi_ivig.pipeline import Pipeline
@@ -25,6 +24,7 @@ from edi_ivig.reports.json_report import JsonReport
 from edi_ivig.settings import Config
 from edi_ivig.validate import validate
 from edi_ivig.writer import FilteringWriter, Writer
+from x12text import elements_of, segments_of
 
 DEMO = FIXTURES / "demo" / "claims.x12"
 CASES = [c for c in find_cases(FIXTURES / "rules") if c.mode == "fix"]

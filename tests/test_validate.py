@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from click.testing import CliRunner
-from conftest import CORPUS, FIXTURES, READABLE, fix_bytes, needs_corpus
 
+from conftest import CORPUS, FIXTURES, READABLE, fix_bytes, needs_corpus
 from edi_ivig.cli import main
 from edi_ivig.validate import validate
 
@@ -48,16 +49,37 @@ def test_non_hipaa_version_is_validated_against_its_kind_with_a_note(tmp_path):
     path.write_bytes(CLINIC.read_bytes().replace(b"005010X222A1", b"005010X222A2"))
     result = validate(io.BytesIO(path.read_bytes()))
     assert result.notes == (
-        "pyx12 has no map for 005010X222A2; it was validated against 837.5010.X222.A1.xml,"
+        "pyx12 has no map for GS08 '005010X222A2'; it was validated as an 837P against 837.5010.X222.A1.xml,"
         " which reports GS08/ST03 as invalid codes",
     )
     assert {e.segment_id for e in result.errors} <= {"GS", "ST"}
     assert result.errors
 
 
-def test_validate_refuses_what_cannot_be_tokenized():
-    result = CliRunner().invoke(main, ["validate", str(FIXTURES / "unreadable" / "no-isa.x12")])
+@pytest.mark.parametrize("name", ["no-isa", "gs-too-short"])
+def test_validate_refuses_what_cannot_be_tokenized_as_fix_does(name):
+    expected = (FIXTURES / "unreadable" / f"{name}.expected").read_text().strip()
+    expected = re.sub(r", byte \d+", "", expected)  # validate reads a normalized copy: segment numbers only
+    result = CliRunner().invoke(main, ["validate", str(FIXTURES / "unreadable" / f"{name}.x12")])
     assert result.exit_code == 3
+    assert result.stderr.strip().endswith(f"cannot read: {expected}"), result.stderr
+
+
+@pytest.mark.parametrize(
+    "name, envelope",
+    [("not-an-837", "icvn=00501, fic=HS, vriic=005010X222A1"), ("version-4010", "icvn=00501, fic=HC, vriic=004010X098A1")],
+)
+def test_validate_says_which_envelope_pyx12_has_no_map_for(name, envelope):
+    result = CliRunner().invoke(main, ["validate", str(FIXTURES / "unreadable" / f"{name}.x12")])
+    assert result.exit_code == 3
+    assert result.stderr.strip().endswith(f"cannot read: pyx12 cannot validate it: Map not found. {envelope}"), result.stderr
+
+
+def test_validate_checks_the_277ca_and_999_edi_ivig_writes(tmp_path):
+    ack = tmp_path / "demo.277"
+    CliRunner().invoke(main, ["check", str(FIXTURES / "demo" / "claims.x12"), "--277", str(ack)])
+    result = CliRunner().invoke(main, ["validate", str(ack)])
+    assert (result.exit_code, result.stdout) == (0, f"{ack}: valid\n")
 
 
 @needs_corpus
