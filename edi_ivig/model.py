@@ -23,6 +23,7 @@ from edi_ivig.x12.delimiters import Delimiters
 from edi_ivig.x12.segment import Segment, is_digits
 
 MAX_RANGE_DAYS = 366  # a line's or a statement's dates; longer is a typo, not a course of treatment
+MAX_DIGITS = 18  # the longest X12 decimal (R) element, a monetary amount (782: R 1/18)
 _NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)")
 # HI composite qualifiers that carry a diagnosis (5010, and the 4010 forms some files still use).
 DIAGNOSIS_QUALIFIERS = frozenset("ABK ABF ABJ APR ABN BK BF BJ PR BN".split())
@@ -535,8 +536,14 @@ def _amount(segment: Segment, index: int) -> Decimal:
 
 
 def amount(text: str) -> Decimal | None:
-    """The value of an X12 decimal (R) element; None when the text is not one (Decimal would take 'NaN', '1E9')."""
-    return Decimal(text) if _NUMBER.fullmatch(text) else None
+    """The value of an X12 decimal (R) element; None when the text is not one.
+
+    Decimal alone would take 'NaN' and '1E9', and numbers longer than X12's 18
+    digits, which its 28-digit arithmetic cannot divide exactly.
+    """
+    if not _NUMBER.fullmatch(text) or len(text) - text.count("-") - text.count(".") > MAX_DIGITS:
+        return None
+    return Decimal(text)
 
 
 def _optional_amount(segment: Segment, index: int) -> Decimal | None:
@@ -545,9 +552,8 @@ def _optional_amount(segment: Segment, index: int) -> Decimal | None:
         return None
     value = amount(text)
     if value is None:
-        raise UnreadableInput(
-            f"{_element_name(segment, index)} {text[:20]!r} is not a number", segment=segment.number
-        )
+        what = f"has more digits than an X12 number carries ({MAX_DIGITS})" if _NUMBER.fullmatch(text) else "is not a number"
+        raise UnreadableInput(f"{_element_name(segment, index)} {text[:20]!r} {what}", segment=segment.number)
     return value
 
 

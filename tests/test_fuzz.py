@@ -60,7 +60,7 @@ def mangled(draw) -> bytes:
     return bytes(data)
 
 
-@settings(max_examples=int(__import__("os").environ.get("FUZZ_EXAMPLES", "250")), deadline=5000, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=int(__import__("os").environ.get("FUZZ_EXAMPLES", "1000")), deadline=5000, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=mangled(), mode=st.sampled_from(["check", "fix"]), unsafe=st.booleans(), hold=st.booleans())
 def test_any_mangled_input_gives_a_result_or_the_documented_error(data, mode, unsafe, hold):
     try:
@@ -73,7 +73,7 @@ def test_any_mangled_input_gives_a_result_or_the_documented_error(data, mode, un
         assert result.output == data
 
 
-@settings(max_examples=40, deadline=10000, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=10000, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
 @given(data=mangled())
 def test_the_command_line_leaves_no_partial_output(tmp_path_factory, data):
     from click.testing import CliRunner

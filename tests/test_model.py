@@ -84,6 +84,8 @@ def test_segments_are_kept_with_their_positions():
          "segment 25: DTP03 '20261009-20261005' ends before it starts"),
         ("LX*2", "LX*B", "segment 29: LX01 'B' is not a whole number"),
         ("LX*2", "LX*\u00b2", "segment 29: LX01 '\u00b2' is not a whole number"),  # str.isdigit says yes to it
+        ("SV1*HC:96365*1250*UN*5*", "SV1*HC:96365*1250*UN*5000000000000000000*",  # 19 digits: Decimal cannot divide it by days
+         "segment 30: SV104 '5000000000000000000' has more digits than an X12 number carries (18)"),
         ("RD8*20261005-20261009~\nREF*6R*NWI0001L1", "RD8*20261005-20271006~\nREF*6R*NWI0001L1",
          "segment 25: DTP03 '20261005-20271006' spans 367 days; edi-ivig checks ranges of up to 366 days"),
     ],
