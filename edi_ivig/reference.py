@@ -159,11 +159,19 @@ class CoverageList:
         return code in self.conditions
 
     def max_age(self, code: str) -> int | None:
+        value = self._condition(code, "max_age_years")
+        return int(value) if value.isascii() and value.isdigit() else None
+
+    def not_payable_with(self, code: str) -> tuple[str, ...]:
+        """The associated conditions (diabetes_mellitus, ...) that make a listed code not payable."""
+        return tuple(group.strip() for group in self._condition(code, "not_payable_if_associated_with").split("|") if group.strip())
+
+    def _condition(self, code: str, name: str) -> str:
         for part in self.conditions.get(code, "").split(";"):
             key, _, value = part.partition("=")
-            if key.strip() == "max_age_years" and value.strip().isascii() and value.strip().isdigit():
-                return int(value)
-        return None
+            if key.strip() == name:
+                return value.strip()
+        return ""
 
 
 @functools.lru_cache(maxsize=16)
@@ -176,6 +184,16 @@ def coverage_list(name_or_path: str) -> CoverageList:
         table = read_table(resources.files("edi_ivig.config"), name_or_path)
     conditions = {normalize_diagnosis(row["code"]): row.get("condition", "") or "" for row in table.rows}
     return CoverageList(table.meta("name") or table.name, conditions)
+
+
+@functools.cache
+def condition_groups() -> Mapping[str, tuple[str, ...]]:
+    """Associated condition -> the ICD-10-CM prefixes (without dots) that carry it; none when a claim cannot show it."""
+    groups: dict[str, tuple[str, ...]] = {}
+    for row in read_table(resources.files("edi_ivig.config"), "icd10cm_condition_groups").rows:
+        prefix = normalize_diagnosis(row["code_prefix"])
+        groups[row["group"]] = (*groups.get(row["group"], ()), *([prefix] if prefix else []))
+    return groups
 
 
 def normalize_diagnosis(code: str) -> str:

@@ -199,6 +199,8 @@ def _check(
             _expect_table(value, name, where)
             _check_values(value, OPTIONS_SCHEMA, name, where)
             _resolve_paths(value, base)
+            if "coverage_list" in value:
+                _check_coverage_list(value["coverage_list"], name, f"{where}.coverage_list")
         elif key == "status_codes":
             _expect_table(value, name, where)
             for code_key, code in value.items():
@@ -228,6 +230,25 @@ def _check_values(values: dict[str, Any], schema: dict[str, Check], name: str, p
         problem = check(value)
         if problem:
             raise ConfigError(f"{name}: '{path}.{key}' {problem}")
+
+
+def _check_coverage_list(listed: str, name: str, path: str) -> None:
+    """Read the list now, so a missing file or an unknown condition stops the run before any claim."""
+    from edi_ivig.reference import condition_groups, coverage_list
+
+    try:
+        covered = coverage_list(listed)
+    except OSError as error:
+        raise ConfigError(f"{name}: '{path}' {listed}: {error.strerror or error}") from None
+    except (KeyError, ValueError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{name}: '{path}' {listed}: not a coverage list CSV with a code column ({error})") from None
+    known = condition_groups()
+    for code in covered.conditions:
+        unknown = [group for group in covered.not_payable_with(code) if group not in known]
+        if unknown:
+            raise ConfigError(
+                f"{name}: '{path}' {listed}: {code} names unknown condition '{unknown[0]}' (known: {', '.join(sorted(known))})"
+            )
 
 
 def _resolve_paths(options: dict[str, Any], base: Path | None) -> None:

@@ -34,11 +34,17 @@ def test_defaults_cover_every_rule():
         ("[payer.\"00999\".rules.IG02]\nsevirity = \"info\"\n", "user.toml: unknown key 'payer.00999.rules.IG02.sevirity'"),
         ("[payer.\"00999\".payer.x]\n", "user.toml: unknown key 'payer.00999.payer'"),
         ("rules = [", "user.toml: not valid TOML"),
+        ("[options]\ncoverage_list = \"absent.csv\"\n", "user.toml: 'options.coverage_list' absent.csv: No such file"),
+        ("[options]\ncoverage_list = \"typo.csv\"\n",
+         "user.toml: 'options.coverage_list' typo.csv: G6181 names unknown condition 'diabetes' (known: diabetes_mellitus,"),
+        ("[options]\ncoverage_list = \"no-code.csv\"\n", "user.toml: 'options.coverage_list' no-code.csv: not a coverage list CSV"),
     ],
 )
 def test_errors_name_the_file_and_key(tmp_path, text, message):
     path = tmp_path / "user.toml"
     path.write_text(text)
+    (tmp_path / "typo.csv").write_text("code,description,condition,source\nG61.81,CIDP,not_payable_if_associated_with=diabetes,mine\n")
+    (tmp_path / "no-code.csv").write_text("diagnosis,description\nG61.81,CIDP\n")
     with pytest.raises(ConfigError) as error:
         Config.load(path)
     assert str(error.value).replace(str(tmp_path) + "/", "").startswith(message)

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 from edi_ivig.model import Claim, Diagnosis
-from edi_ivig.reference import CoverageList, coverage_list, normalize_diagnosis
+from edi_ivig.reference import CoverageList, condition_groups, coverage_list, normalize_diagnosis
 from edi_ivig.rules.base import Context, Problem, Rule, service_date
 from edi_ivig.rules.ivig import DrugLine, describe, drug_lines
 
@@ -16,17 +16,21 @@ class CoveredDiagnosis(Rule):
     title = "A diagnosis on the payer's IVIG coverage list"
     policy = (
         "IVIG is covered for the ICD-10-CM codes of the article's Group 1; other diagnoses are denied as"
-        " not reasonable and necessary. B20 is only payable for children under 13 years of age."
+        " not reasonable and necessary. B20 is only payable for children under 13 years of age. G61.81 is"
+        " not payable when associated with diabetes mellitus, dysproteinemias, renal failure, or malnutrition."
     )
     source = "CMS billing and coding article A57187, Group 1 (seed 001); config/coverage_a57187_group1.csv"
     severity = "warning"
-    example = "J1561 pointing only to G62.9 (not on Group 1); B20 for a patient aged 40"
+    example = "J1561 pointing only to G62.9 (not on Group 1); B20 for a patient aged 40; G61.81 with E11.9 on the claim"
     __doc__ = f"""{title}.
 
     Checks: none of the diagnoses an immune globulin line points to (837P SV107 -> HI; 837I: the
     claim's diagnoses) is on the coverage list configured for the payer (option coverage_list;
-    default A57187 Group 1), or the only listed one fails its condition (B20: under 13 at the
-    date of service, from the patient's DMG02); a pointer with no diagnosis behind it.
+    default A57187 Group 1), or every listed one fails a condition the claim can show (B20: under
+    13 at the date of service, from the patient's DMG02; G61.81: none of the claim's diagnoses is
+    diabetes mellitus, renal failure or malnutrition, from config/icd10cm_condition_groups.csv);
+    a pointer with no diagnosis behind it. Conditions only the medical record shows (D61.01 after
+    first-line therapies, I78.8 for capillary leak syndrome, dysproteinemias) are not checked.
 
     Why: {policy} ({source})
 
@@ -48,7 +52,7 @@ class CoveredDiagnosis(Rule):
             if not codes or codes in seen:
                 continue
             seen.add(codes)
-            problem = _coverage_problem(codes, covered, claim.birth_date, service_date(drug.line, claim))
+            problem = _coverage_problem(codes, claim, covered, service_date(drug.line, claim))
             if problem:
                 yield Problem(f"{describe(drug.line)}: {problem}", drug.line)
 
@@ -61,29 +65,37 @@ def _pointed(drug: DrugLine, claim: Claim) -> tuple[list[Diagnosis], list[int]]:
     return good, [p for p in pointers if not 1 <= p <= len(claim.diagnoses)]
 
 
-def _coverage_problem(codes: tuple[str, ...], covered: CoverageList, birth: dt.date | None, day: dt.date | None) -> str | None:
+def _coverage_problem(codes: tuple[str, ...], claim: Claim, covered: CoverageList, day: dt.date | None) -> str | None:
+    """Why the diagnoses a line points to do not support it, or None when one of them does."""
     listed = [code for code in codes if code in covered]
-    shown = ", ".join(codes)
     if not listed:
         parents = [c for code in codes for c in covered.conditions if code.startswith(c) and code != c]
         hint = f" (the list has {parents[0]}, which {codes[0]} falls under: ask the payer)" if parents else ""
         return (
-            f"the diagnoses it points to ({shown}) are not on the coverage list {covered.name}{hint};"
+            f"the diagnoses it points to ({', '.join(codes)}) are not on the coverage list {covered.name}{hint};"
             " other diagnoses are denied as not reasonable and necessary"
         )
-    for code in listed:
-        limit = covered.max_age(code)
-        if limit is None:
-            return None
-        if birth is None or day is None:
-            continue
-        if _age(birth, day) <= limit:
-            return None
-    code = listed[0]
+    reasons = [_condition_failed(code, claim, covered, day) for code in listed]
+    return None if None in reasons else reasons[0]
+
+
+def _condition_failed(code: str, claim: Claim, covered: CoverageList, day: dt.date | None) -> str | None:
+    """The listed code's condition the claim shows is not met (the ones a claim can show)."""
     limit = covered.max_age(code)
-    if birth is None or day is None:
-        return f"{code} is covered on {covered.name} only up to age {limit}, and the patient's birth date (DMG02) is not on the claim"
-    return f"{code} is covered on {covered.name} only up to age {limit}; the patient is {_age(birth, day)} on the date of service"
+    if limit is not None:
+        birth = claim.birth_date
+        if birth is None or day is None:
+            return f"{code} is covered on {covered.name} only up to age {limit}, and the patient's birth date (DMG02) is not on the claim"
+        if _age(birth, day) > limit:
+            return f"{code} is covered on {covered.name} only up to age {limit}; the patient is {_age(birth, day)} on the date of service"
+    groups = condition_groups()
+    for condition in covered.not_payable_with(code):
+        prefixes = groups.get(condition, ())
+        found = next((d.code for d in claim.diagnoses if normalize_diagnosis(d.code).startswith(prefixes)), None)
+        if prefixes and found:
+            shown = condition.replace("_", " ")
+            return f"{code} is not payable on {covered.name} when associated with {shown}, and the claim also has {found}"
+    return None
 
 
 def _age(birth: dt.date, day: dt.date) -> int:
