@@ -213,7 +213,7 @@ def fix(
     --unsafe-fixes or when the config says so for a rule. Claims no fix changes
     are written exactly as read; a file with nothing to fix comes out
     byte-identical. INPUT is never modified. The findings and summary go to
-    stdout, or to stderr when OUTPUT is -.
+    stdout; when OUTPUT is - (a filter), only the summary, to stderr.
     """
     for other in (output, held, json_path, ack_path, html_path):
         if other and same_file(input_, other):
@@ -381,13 +381,18 @@ def regress(cases_dir: str, update: bool) -> None:
     A case is a folder with input.x12, expected.x12 (the corrected 837),
     findings.json (the expected findings) and an optional case.toml (mode,
     unsafe_fixes, config). EDI differences are shown one segment per line.
+    Exit 0 when every case passed (or, with --update, was updated), 1 when
+    one failed, 2 when a case.toml is wrong.
     """
     from edi_ivig import regress as cases
 
-    found = cases.find_cases(Path(cases_dir))
+    try:
+        found = cases.find_cases(Path(cases_dir))
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
     if not found:
         raise click.UsageError(f"no case (a folder with input.x12) under {cases_dir}")
-    failed = 0
+    failed = not_updated = 0
     for case in found:
         outcome = cases.run_case(case)
         name = str(case.folder)
@@ -401,6 +406,9 @@ def regress(cases_dir: str, update: bool) -> None:
         if update and outcome.error is None:
             cases.update(outcome)
             click.echo("      (expectations updated)")
-    click.echo(f"{len(found) - failed} passed, {failed} failed")
-    sys.exit(EXIT_FINDINGS if failed and not update else EXIT_OK)
+        else:
+            not_updated += 1
+    summary = f"{len(found) - failed} passed, {failed} failed"
+    click.echo(summary + (f", {failed - not_updated} updated" if update else ""))
+    sys.exit(EXIT_FINDINGS if not_updated else EXIT_OK)
 

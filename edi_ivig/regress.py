@@ -27,8 +27,9 @@ from typing import Any
 import attrs
 
 from edi_ivig.errors import UnreadableInput
+from edi_ivig.files import atomic_output, atomic_text_output
 from edi_ivig.pipeline import Pipeline
-from edi_ivig.settings import Config
+from edi_ivig.settings import Config, ConfigError
 from edi_ivig.x12.delimiters import WHITESPACE
 from edi_ivig.x12.tokenizer import tokenize
 
@@ -79,10 +80,15 @@ def load_case(folder: Path) -> Case:
     options: dict[str, Any] = {}
     toml = folder / "case.toml"
     if toml.exists():
-        options = tomllib.loads(toml.read_text(encoding="utf-8"))
+        try:
+            options = tomllib.loads(toml.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as error:
+            raise ValueError(f"{toml}: not valid TOML: {error}") from None
         unknown = set(options) - CASE_KEYS
         if unknown:
-            raise ValueError(f"{toml}: unknown key {sorted(unknown)[0]!r}")
+            raise ValueError(f"{toml}: unknown key {sorted(unknown)[0]!r} (keys are {', '.join(sorted(CASE_KEYS))})")
+        if options.get("mode", "fix") not in ("fix", "check"):
+            raise ValueError(f"{toml}: mode is {options['mode']!r}; it must be 'fix' or 'check'")
     return Case(
         folder=folder,
         description=options.get("description", ""),
@@ -93,9 +99,11 @@ def load_case(folder: Path) -> Case:
 
 
 def run_case(case: Case) -> Outcome:
-    pipeline = Pipeline(
-        Config.load(overrides=case.config, base=case.folder), fix=case.mode == "fix", unsafe_fixes=case.unsafe_fixes
-    )
+    try:
+        config = Config.load(overrides=case.config, base=case.folder)
+    except ConfigError as error:
+        return Outcome(case, None, [], [], [], error=f"case.toml config: {error}")
+    pipeline = Pipeline(config, fix=case.mode == "fix", unsafe_fixes=case.unsafe_fixes)
     data = case.input.read_bytes()
     sink = io.BytesIO() if case.mode == "fix" else None
     try:
@@ -124,8 +132,10 @@ def update(outcome: Outcome) -> None:
     """Make the case expect what it got (only when asked: `regress --update`)."""
     case = outcome.case
     if outcome.output is not None:
-        case.expected_output.write_bytes(outcome.output)
-    case.expected_findings.write_text(json.dumps(outcome.findings, indent=2) + "\n")
+        with atomic_output(str(case.expected_output)) as out:
+            out.write(outcome.output)
+    with atomic_text_output(str(case.expected_findings)) as out:
+        out.write(json.dumps(outcome.findings, indent=2) + "\n")
 
 
 def edi_diff(expected: bytes, actual: bytes, expected_name: str, actual_name: str) -> list[str]:

@@ -27,6 +27,7 @@ import pyx12.errh_json
 import pyx12.error_visitor
 import pyx12.errors
 import pyx12.params
+import pyx12.x12file
 import pyx12.x12n_document
 
 from edi_ivig.errors import UnreadableInput
@@ -86,6 +87,7 @@ def validate(source: BinaryIO) -> Validation:
         ack = io.StringIO()
         collector = _Collector()
         with _PYX12_LOCK, _quiet_pyx12(), _visitor(collector), open(normalized, encoding="latin-1", newline="") as fd:
+            _require_known_envelope(fd)
             try:
                 valid = pyx12.x12n_document.x12n_document(
                     pyx12.params.ParamsBase(), fd, ack, None, fd_json=io.StringIO(),
@@ -98,6 +100,18 @@ def validate(source: BinaryIO) -> Validation:
         attrs.evolve(error, claim_id=_claim_at(spans, error.segment)) for error in sorted(collector.errors, key=_order)
     )
     return Validation(bool(valid) and not errors, errors, ack.getvalue(), tuple(notes))
+
+
+def _require_known_envelope(fd: Any) -> None:
+    """x12n_document answers "not valid" with no error when its reader refuses the ISA (an
+    ISA12 it does not know): ask the reader first, for the reason."""
+    try:
+        pyx12.x12file.X12Reader(fd)
+    except pyx12.errors.X12Error as error:
+        reason = str(error).split(" for ISA", 1)[0]
+        raise UnreadableInput(f"pyx12 cannot validate it: {reason}", segment=1) from None
+    finally:
+        fd.seek(0)
 
 
 def _order(error: ValidationError) -> int:

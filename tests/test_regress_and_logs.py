@@ -48,6 +48,32 @@ def test_regress_without_cases_is_a_usage_error(tmp_path):
     assert CliRunner().invoke(main, ["regress", str(tmp_path)]).exit_code == 2
 
 
+@pytest.mark.parametrize(
+    "toml, message",
+    [
+        ('mdoe = "check"\n', "unknown key 'mdoe'"),
+        ('mode = "repair"\n', "mode is 'repair'; it must be 'fix' or 'check'"),
+        ("mode = \n", "not valid TOML"),
+    ],
+)
+def test_regress_names_a_wrong_case_toml_with_exit_2(tmp_path, toml, message):
+    shutil.copytree(CASE, tmp_path / "case")
+    (tmp_path / "case" / "case.toml").write_text(toml)
+    result = CliRunner().invoke(main, ["regress", str(tmp_path)])
+    assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+
+
+def test_regress_update_fails_for_a_case_it_cannot_update(tmp_path):
+    case = tmp_path / "case"
+    shutil.copytree(CASE, case)
+    (case / "input.x12").write_text("this is not X12")
+    (case / "case.toml").write_text("[config.rules.IG01]\nenabeld = false\n")
+    result = CliRunner().invoke(main, ["regress", str(tmp_path), "--update"])
+    assert result.exit_code == 1
+    assert "case.toml config: overrides: unknown key 'rules.IG01.enabeld'" in result.stdout
+    assert "0 passed, 1 failed, 0 updated" in result.stdout
+
+
 # -- logs ------------------------------------------------------------------------------------
 
 # Recognisable PHI planted in a claim: names, member id, birth date, address, diagnosis,

@@ -97,3 +97,13 @@ def test_validate_reads_what_pyx12_alone_cannot():
     path = CORPUS / "ext" / "stupidedi__X222_Professional__1.edi"
     result = validate(io.BytesIO(path.read_bytes()))
     assert result.errors and all(e.segment_id != "ISA" for e in result.errors)
+
+
+def test_validate_refuses_an_interchange_version_pyx12_does_not_know(tmp_path):
+    path = tmp_path / "isa-00601.x12"
+    path.write_bytes((FIXTURES / "demo" / "claims.x12").read_bytes().replace(b"*00501*", b"*00601*", 1))
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 3
+    assert result.stderr.strip().endswith(
+        "cannot read: segment 1: pyx12 cannot validate it: ISA Interchange Control Version Number is unknown: 00601"
+    ), result.stderr
