@@ -145,8 +145,10 @@ def convert(path: Path, out_dir: Path) -> FileOutcome:
             _write_held(held, out_dir / f"{name}.held")
     except UnreadableInput as error:
         get_logger().warning("batch_file_unreadable", file=name)
+        _remove_earlier_outputs(out_dir, name)
         return FileOutcome(name, error=f"cannot read: {error.message}")
     except OSError as error:
+        _remove_earlier_outputs(out_dir, name)
         return FileOutcome(name, error=error.strerror or str(error))
     return FileOutcome(
         name,
@@ -160,14 +162,18 @@ def convert(path: Path, out_dir: Path) -> FileOutcome:
 
 def _write_held(held: BinaryIO | None, target: Path) -> None:
     """NAME.held when claims were held; none (not even one left from an earlier run) when none were."""
-    if held is None:
-        return
-    if not held.tell():
+    if held is None or not held.tell():
         target.unlink(missing_ok=True)
         return
     held.seek(0)
     with atomic_output(str(target)) as sink:
         shutil.copyfileobj(held, sink)
+
+
+def _remove_earlier_outputs(out_dir: Path, name: str) -> None:
+    """A file that fails gets no output: none left from an earlier run over the same folder."""
+    for suffix in ("", ".277", ".json", ".held"):
+        (out_dir / f"{name}{suffix}").unlink(missing_ok=True)
 
 
 class _FindingsByRule:

@@ -81,18 +81,23 @@ def _fail_unreadable(name: str, error: UnreadableInput) -> None:
     click.echo(f"edi-ivig: {name}: cannot read: {error.message}", err=True)
 
 
-def report_options(command):  # type: ignore[no-untyped-def]
-    """--json, --277 and --html, shared by check and fix."""
-    for flag, what in (
-        ("--html", "the HTML report a billing person reads"),
-        ("--277", "the 277CA claim acknowledgment (005010X214) for the submitter"),
-        ("--json", "the JSON report (README: JSON report)"),
-    ):
-        command = click.option(
-            flag, f"{flag[2:].replace('277', 'ack')}_path", type=click.Path(allow_dash=False), default=None,
-            help=f"Write {what} here (with several INPUTs: a directory, one file per input).",
-        )(command)
-    return command
+def report_options(several: bool):  # type: ignore[no-untyped-def]
+    """--json, --277 and --html, shared by check (several inputs) and fix (one)."""
+    where = " (with several INPUTs: a directory, one file per input)" if several else ""
+
+    def add(command):  # type: ignore[no-untyped-def]
+        for flag, what in (
+            ("--html", "the HTML report a billing person reads"),
+            ("--277", "the 277CA claim acknowledgment (005010X214) for the submitter"),
+            ("--json", "the JSON report (README: JSON report)"),
+        ):
+            command = click.option(
+                flag, f"{flag[2:].replace('277', 'ack')}_path", type=click.Path(allow_dash=False), default=None,
+                help=f"Write {what} here{where}.",
+            )(command)
+        return command
+
+    return add
 
 
 def _report_path(path: str | None, name: str, suffix: str, several: bool) -> str | None:
@@ -129,26 +134,38 @@ def _run(
         return pipeline.run(source, sink, name=name, held=held_sink, reports=reports, keep=False)
 
 
-def _check_report_dirs(inputs: tuple[str, ...], paths: dict[str, str | None]) -> None:
+def _check_report_paths(inputs: tuple[str, ...], paths: dict[str, str | None], named: list[dict[str, str | None]]) -> None:
+    """Refuse, before any work, reports that would overwrite an input or each other."""
     if len(inputs) > 1:
         for flag, path in paths.items():
             if path and not Path(path).is_dir():
                 raise click.UsageError(f"with several INPUTs, --{flag.replace('ack', '277')} must name an existing directory")
-    else:
-        _check_output_folders(*paths.values())
+    writers: dict[str, str] = {}
+    for name, reports in zip(inputs, named, strict=True):
+        _check_output_folders(*reports.values())
+        for path in filter(None, reports.values()):
+            if same_file(name, path):
+                raise click.UsageError(f"{path} is the same file as INPUT {name}; edi-ivig never modifies its input")
+            first = writers.setdefault(str(Path(path).resolve()), name)
+            if first != name:
+                raise click.UsageError(f"{first} and {name} would both write {path}: give the inputs different names")
 
 
 def _check_output_folders(*paths: str | None) -> None:
-    """Refuse, before any work, an output whose folder is missing (not an unreadable input)."""
+    """Refuse, before any work, an output that cannot be written (not an unreadable input)."""
     for path in paths:
-        if path and path != "-" and not Path(path).parent.is_dir():
+        if not path or path == "-":
+            continue
+        if Path(path).is_dir():
+            raise click.UsageError(f"cannot write {path}: it is a directory")
+        if not Path(path).parent.is_dir():
             raise click.UsageError(f"cannot write {path}: there is no folder {Path(path).parent}")
 
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=INPUT, metavar="INPUT...")
 @config_option
-@report_options
+@report_options(several=True)
 def check(
     inputs: tuple[str, ...], config_path: str | None, json_path: str | None, ack_path: str | None, html_path: str | None
 ) -> None:
@@ -162,11 +179,12 @@ def check(
     config = _load_config(config_path)
     pipeline = Pipeline(config)
     paths = {"json": json_path, "ack": ack_path, "html": html_path}
-    _check_report_dirs(inputs, paths)
     several = len(inputs) > 1
+    suffixes = {"json": ".json", "ack": ".277", "html": ".html"}
+    per_input = [{k: _report_path(v, name, suffixes[k], several) for k, v in paths.items()} for name in inputs]
+    _check_report_paths(inputs, paths, per_input)
     code = EXIT_OK
-    for name in inputs:
-        named = {k: _report_path(v, name, {"json": ".json", "ack": ".277", "html": ".html"}[k], several) for k, v in paths.items()}
+    for name, named in zip(inputs, per_input, strict=True):
         try:
             result = _run(pipeline, name, paths=named, config=config)
         except UnreadableInput as error:
@@ -201,7 +219,7 @@ def check(
     " send. Exit code 1 when any claim is held.",
 )
 @config_option
-@report_options
+@report_options(several=False)
 def fix(
     input_: str, output: str, unsafe_fixes: bool, held: str | None, config_path: str | None,
     json_path: str | None, ack_path: str | None, html_path: str | None,

@@ -194,6 +194,16 @@ class ServiceLine:
         return self.segments[1]
 
     @property
+    def priced_by(self) -> str | None:
+        """What already priced or paid this line as billed: repricing (HCP) or another payer (2430 SVD)."""
+        for segment in self.segments[2:]:
+            if segment.id == "SVD":
+                return "another payer's adjudication (SVD)"
+            if segment.id == "HCP":
+                return "repricing (HCP)"
+        return None
+
+    @property
     def codes(self) -> frozenset[str]:
         """The procedure code and its modifiers."""
         return frozenset((self.procedure.code, *self.procedure.modifiers))

@@ -80,7 +80,7 @@ class Counts:
 
     def add(self, result: ClaimResult) -> None:
         self.claims += 1
-        self.changed += result.changed
+        self.changed += result.status == "changed"  # as the reports say: check counts what fix would change
         self.held += result.held
         for finding in result.findings:
             self.findings[finding.severity] += 1
@@ -172,6 +172,9 @@ class Pipeline:
             runs += 1
             found, changed = [], False
             for problem in list(rule.check(claim, ctx)):
+                priced = problem.edit.line.priced_by if problem.edit is not None else None
+                if priced:  # an edit would no longer match what was priced or paid
+                    problem = attrs.evolve(problem, edit=None, message=f"{problem.message}. Not fixed: the line carries {priced}; correct it by hand")
                 if apply and problem.edit is not None:
                     claim = _apply(claim, problem.edit)
                     applied.append(self._finding(rule, rule_settings, settings, claim, problem, fixed=True))

@@ -135,3 +135,17 @@ def test_batch_holds_errors_as_fix_does(tmp_path):
     assert hooked.held and (out / "demo.x12.held").read_bytes() == hooked.held
     assert (out / "demo.x12").read_bytes() == hooked.output
     assert not (out / "clean.x12.held").exists()  # nothing held: no file, and no stale one
+
+
+def test_batch_over_an_earlier_run_leaves_only_what_this_run_wrote(tmp_path):
+    inbox, out = tmp_path / "in", tmp_path / "out"
+    inbox.mkdir()
+    (inbox / "demo.x12").write_bytes(DEMO.read_bytes())
+    (inbox / "later-broken.x12").write_bytes(DEMO.read_bytes())
+    assert CliRunner().invoke(main, ["batch", str(inbox), str(out), "--workers", "1", "--hold-errors"]).exit_code == 1
+    assert (out / "demo.x12.held").exists() and (out / "later-broken.x12.held").exists()
+    (inbox / "later-broken.x12").write_bytes((FIXTURES / "unreadable" / "cut-short.x12").read_bytes())
+    result = CliRunner().invoke(main, ["batch", str(inbox), str(out), "--workers", "1"])
+    assert result.exit_code == 1
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["batch-summary.json", "demo.x12", "demo.x12.277", "demo.x12.json"]  # no held file, no stale outputs

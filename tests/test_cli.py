@@ -68,6 +68,34 @@ def test_fix_never_overwrites_its_input(tmp_path):
     assert copy.read_bytes() == CLINIC.read_bytes()
 
 
+@pytest.mark.parametrize("flag", ["--json", "--html", "--277"])
+def test_check_never_writes_a_report_over_its_input(tmp_path, flag):
+    copy = tmp_path / "claims.x12"
+    copy.write_bytes(CLINIC.read_bytes())
+    result = CliRunner().invoke(main, ["check", str(copy), flag, str(copy)])
+    assert result.exit_code == 2 and "is the same file as INPUT" in result.output
+    assert copy.read_bytes() == CLINIC.read_bytes()
+
+
+@pytest.mark.parametrize("command", ["check", "fix"])
+def test_a_report_path_that_is_a_directory_is_a_usage_error(tmp_path, command):
+    out = ["-o", str(tmp_path / "out.x12")] if command == "fix" else []
+    result = CliRunner().invoke(main, [command, str(CLINIC), *out, "--json", str(tmp_path)])
+    assert result.exit_code == 2 and f"cannot write {tmp_path}: it is a directory" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_check_refuses_two_inputs_whose_reports_would_share_a_name(tmp_path):
+    for folder in ("a", "b", "reports"):
+        (tmp_path / folder).mkdir()
+    for folder in ("a", "b"):
+        (tmp_path / folder / "claims.x12").write_bytes(CLINIC.read_bytes())
+    inputs = [str(tmp_path / "a" / "claims.x12"), str(tmp_path / "b" / "claims.x12")]
+    result = CliRunner().invoke(main, ["check", *inputs, "--json", str(tmp_path / "reports")])
+    assert result.exit_code == 2 and "would both write" in result.output
+    assert list((tmp_path / "reports").iterdir()) == []
+
+
 def test_fix_replaces_an_existing_output_only_on_success(tmp_path):
     output = tmp_path / "out.x12"
     output.write_bytes(b"previous run")

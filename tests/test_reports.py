@@ -97,7 +97,7 @@ def test_cli_hold_errors_exits_1_and_reports_what_went_where(tmp_path):
     output, held = tmp_path / "out.x12", tmp_path / "held.x12"
     result = CliRunner().invoke(main, ["fix", str(DEMO), "-o", str(output), "--hold-errors", str(held)])
     assert result.exit_code == 1
-    assert "4 claim(s), 10 service line(s); 3 claim(s) changed, 2 held, 2 sent on" in result.stdout
+    assert "4 claim(s), 10 service line(s); 1 claim(s) changed, 2 held, 2 sent on" in result.stdout
     assert claim_ids(held.read_bytes()) == ["DEMO-1", "DEMO-2"]
     assert claim_ids(output.read_bytes()) == ["DEMO-3", "DEMO-4"]
 

@@ -118,7 +118,7 @@ def _summary(result: FileResult, by_rule: Counter[str], fixed: Counter[str]) -> 
     facts = [
         ("Claims read", counts.claims),
         ("Sent on" if result.mode == "fix" else "Would be sent on", forwarded),
-        ("Corrected", counts.changed),
+        ("Corrected" if result.mode == "fix" else "Would be corrected", counts.changed),
         ("Held (not sent)", counts.held),
         ("Errors left", counts.errors_left),
     ]
