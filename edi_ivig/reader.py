@@ -36,6 +36,7 @@ SEGMENT_IDS = frozenset(
     " K3 LIN LQ LX MEA MIA MOA N3 N4 NM1 NTE OI PAT PER PRV PS1 PWK QTY REF SBR SE ST"
     " SV1 SV2 SV5 SVD TA1".split()
 )
+EMPTY_SEGMENT = "empty segment: two terminators in a row"
 HIPAA_VERSIONS = {"005010X222A1": "837P", "005010X223A2": "837I"}
 
 # HL03 hierarchical level codes.
@@ -238,8 +239,9 @@ class _InterchangeWalker:
         sep, handlers, ready = self.delimiters.element, self.handlers, self.ready
         append = self.pieces.append
         piece = ""
+        pieces = iter(self.interchange.pieces)
         try:
-            for piece in self.interchange.pieces:
+            for piece in pieces:
                 sid = piece.partition(sep)[0]
                 handler = handlers.get(sid, _UNKNOWN)
                 if handler is _UNKNOWN and sid[:1] <= " ":
@@ -261,11 +263,14 @@ class _InterchangeWalker:
                     yield from ready
                     ready.clear()
         except UnreadableInput as error:
-            if error.segment is None:
-                error.segment = number
-            if error.offset is None and error.segment == number:
-                error.offset = self._offset_of(piece)
-            raise
+            if error.what == EMPTY_SEGMENT and _at_end(pieces):
+                number -= 1  # no segment there: the file ends after a terminator, cut short (below)
+            else:
+                if error.segment is None:
+                    error.segment = number
+                if error.offset is None and error.segment == number:
+                    error.offset = self._offset_of(piece)
+                raise
         reader.segment_number = number
         if not self.after_iea:
             inside = "a transaction: no SE, GE or IEA" if self.collecting else "a functional group: no GE or IEA" if self.gs else "an interchange: no IEA"
@@ -279,7 +284,7 @@ class _InterchangeWalker:
 
     def _unknown(self, sid: str, piece: str, number: int) -> None:
         if not piece.strip(WHITESPACE):
-            raise UnreadableInput("empty segment: two terminators in a row", segment=number)
+            raise UnreadableInput(EMPTY_SEGMENT, segment=number)
         if not sid:
             raise UnreadableInput("segment without an id: it starts with the element separator", segment=number)
         raise UnreadableInput(f"{_shown(sid)} is not a segment of an 837", segment=number)
@@ -543,6 +548,14 @@ class _Outside(list):  # type: ignore[type-arg]
 
 
 _OUTSIDE = _Outside()
+
+
+def _at_end(pieces: Iterator[str]) -> bool:
+    """Whether nothing but whitespace is left (the tokenizer's last piece is what follows the last terminator)."""
+    try:
+        return all(not piece.strip(WHITESPACE) for piece in pieces)
+    except UnreadableInput:
+        return False
 
 
 def _shown(value: str) -> str:

@@ -114,18 +114,23 @@ def run_case(case: Case) -> Outcome:
     findings = [f.as_dict() for f in result.findings]
     output_diff: list[str] = []
     if output is not None:
-        expected = case.expected_output.read_bytes() if case.expected_output.exists() else b""
-        if output != expected:
+        if not case.expected_output.exists():
+            output_diff = [f"expected.x12 is missing; {_RECORD}"]
+        elif output != (expected := case.expected_output.read_bytes()):
             output_diff = edi_diff(expected, output, "expected.x12", "actual")
-    expected_findings = json.loads(case.expected_findings.read_text()) if case.expected_findings.exists() else []
     findings_diff = []
-    if findings != expected_findings:
+    if not case.expected_findings.exists():
+        findings_diff = [f"findings.json is missing; {_RECORD}"]
+    elif findings != (expected_findings := json.loads(case.expected_findings.read_text())):
         findings_diff = list(
             difflib.unified_diff(
                 _json_lines(expected_findings), _json_lines(findings), "findings.json", "actual", lineterm=""
             )
         )
     return Outcome(case, output, findings, output_diff, findings_diff)
+
+
+_RECORD = "`edi-ivig regress --update` records what edi-ivig does now (read it before you keep it)"
 
 
 def update(outcome: Outcome) -> None:
