@@ -32,7 +32,8 @@ class JwJz(Rule):
     by default Medicare: 837P with SBR09 MB, 837I with SBR09 MA/MB and type of bill 13x or 85x;
     option jw_jz): an administered line with neither JZ nor a JW line for the same code and
     date; JW and JZ on one line; JZ while a JW line for the same code and date exists; a JW line
-    under one unit; JW or JZ on a procedure (CPT) line.
+    under one unit, or with no administered line for the same code and date; JW or JZ on a
+    procedure (CPT) line.
 
     Why: {policy} ({source})
 
@@ -57,6 +58,7 @@ class JwJz(Rule):
     def _check_drug(self, drug: DrugLine, drugs: list[DrugLine]) -> Iterator[Problem]:
         line, mods = drug.line, drug.line.procedure.modifiers
         waste = [d.line for d in drugs if d.is_waste and d is not drug and _same(d, drug)]
+        given = [d.line for d in drugs if not d.is_waste and _same(d, drug)]
         if "JW" in mods and "JZ" in mods:
             yield Problem(f"{describe(line)}: JW and JZ on one line; the discarded amount goes on its own JW line",
                           line, kind="combination")
@@ -64,6 +66,12 @@ class JwJz(Rule):
             if line.units is not None and line.units < 1:
                 yield Problem(f"{describe(line)}: a JW line bills at least one whole unit of discarded drug",
                               line, kind="units")
+            if not given:
+                yield Problem(
+                    f"{describe(line)}: JW bills what was discarded from a dose given that day, and no line bills"
+                    f" {line.procedure.code} given on this date; bill the dose, or the waste under the code given",
+                    line,
+                )
         elif "JZ" in mods:
             if waste:
                 yield Problem(
