@@ -248,6 +248,7 @@ class ServiceLine:
         dates: DateRange | None = None,
         control_number: str | None = None,
         drug_quantity: Decimal | None = None,
+        unit_basis: str | None = None,
     ) -> ServiceLine:
         """A copy with the given fields changed, in the elements that hold them.
 
@@ -261,6 +262,8 @@ class ServiceLine:
             elements[1 + offset] = procedure.composite(self.delimiters)
         if charge is not None:
             elements[2 + offset] = format_number(charge)
+        if unit_basis is not None:
+            elements[3 + offset] = unit_basis
         if units is not None:
             elements[4 + offset] = format_number(units)
         if elements:
@@ -280,7 +283,7 @@ class ServiceLine:
             procedure=self.procedure if procedure is None else procedure,
             revenue_code=self.revenue_code,
             charge=self.charge if charge is None else charge,
-            unit_basis=self.unit_basis,
+            unit_basis=self.unit_basis if unit_basis is None else unit_basis,
             units=self.units if units is None else units,
             diagnosis_pointers=self.diagnosis_pointers,
             date=self.date if dates is None else dates,

@@ -120,10 +120,11 @@ days_ = st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2030, 12, 31))
     length=st.integers(min_value=0, max_value=6),
     modifiers=st.none() | st.lists(st.sampled_from(["JZ", "JW", "25", "59", "JA"]), max_size=4, unique=True),
     description=st.none() | st.sampled_from(["", "PRIVIGEN 10% 30 G IV NDC 44206043710"]),
+    unit_basis=st.none() | st.sampled_from(["UN", "MJ", "DA"]),
 )
-def test_an_edited_line_parses_back_to_itself(line, units, charge, start, length, modifiers, description):
+def test_an_edited_line_parses_back_to_itself(line, units, charge, start, length, modifiers, description, unit_basis):
     dates = DateRange(start, start + dt.timedelta(days=length)) if start and line.date else None
-    edited = line.edit(units=units, charge=charge, dates=dates).with_procedure(modifiers=modifiers, description=description)
+    edited = line.edit(units=units, charge=charge, dates=dates, unit_basis=unit_basis).with_procedure(modifiers=modifiers, description=description)
     if line.drug is not None and line.drug.quantity is not None:
         edited = edited.with_drug_quantity(Decimal("12.5"))
     if line.control_number:

@@ -37,11 +37,13 @@ class UnitsPerDescriptor(Rule):
     unclassified-drug code (J3490/J3590/J7799) the payer's noc_units option decides: 1 unit, or
     the dose in units of the product's own code. Names the likely mistake (units = mL, grams or
     packages). Without a CTP the amount given is unknown and the rule says nothing (IG09 flags
-    the missing CTP); with mL of an unknown product it flags units that equal the mL.
+    the missing CTP); with mL of an unknown product it flags units that equal the mL. A drug
+    line billed in minutes (MJ) or days (DA) instead of units (UN) is flagged too.
 
     Why: {policy} ({source})
 
-    Fix (safe): set the units to the computed number; the line charge stays as billed.
+    Fix (safe): set the units to the computed number, with the unit basis UN; the line charge
+    stays as billed. No fix when the amount given is unknown.
     """
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
@@ -52,7 +54,11 @@ class UnitsPerDescriptor(Rule):
         line = drug.line
         grams = grams_given(line, drug.product)
         unit_mg = self._unit_mg(drug, claim, ctx)
+        in_units = line.unit_basis == "UN"
         if grams is None:
+            if not in_units:
+                yield Problem(f"{describe(line)}: billed in {_basis(line.unit_basis)}; a drug is billed in units (UN)", line)
+                return
             if line.drug and line.drug.unit == "ML" and line.units is not None and line.units == line.drug.quantity and unit_mg:
                 yield Problem(
                     f"{describe(line)}: {units_text(line.units)} billed, the mL given; {line.procedure.code} is"
@@ -75,16 +81,21 @@ class UnitsPerDescriptor(Rule):
             basis = f"{format_number(grams)} g is {expected} units of {unit_mg} mg" + (
                 ", rounded down for the discarded amount" if drug.is_waste else ""
             )
-        if line.units is not None and line.units == expected:
+        if in_units and line.units is not None and line.units == expected:
             return
         billed = "no units" if line.units is None else units_text(line.units)
-        # Under an unclassified code a unit count means nothing by itself: name no mistake.
-        mistake = "" if drug.is_unclassified else _likely_mistake(line.units, line, grams, drug)
-        message = f"{describe(line)}: {billed} billed{mistake}; {basis}"
+        if not in_units:
+            billed = f"{format_number(line.units) if line.units is not None else 'nothing'} billed in {_basis(line.unit_basis)}"
+            mistake = ""
+        else:
+            billed += " billed"
+            # Under an unclassified code a unit count means nothing by itself: name no mistake.
+            mistake = "" if drug.is_unclassified else _likely_mistake(line.units, line, grams, drug)
+        message = f"{describe(line)}: {billed}{mistake}; {basis}"
         if expected < 1:
             yield Problem(f"{message}, less than one unit", line)
             return
-        yield Problem(message, line, ReplaceLine(line, (line.with_units(Decimal(expected)),)))
+        yield Problem(message, line, ReplaceLine(line, (line.edit(units=Decimal(expected), unit_basis="UN"),)))
 
     @staticmethod
     def _unit_mg(drug: DrugLine, claim: Claim, ctx: Context) -> int | None:
@@ -94,6 +105,11 @@ class UnitsPerDescriptor(Rule):
             return None
         own = ctx.reference.specific_code(drug.product, service_date(drug.line, claim))
         return own.unit_mg if own else None
+
+
+def _basis(code: str) -> str:
+    names = {"MJ": "minutes", "DA": "days"}
+    return f"{names[code]} ({code})" if code in names else f"unit basis {code!r}"
 
 
 def _likely_mistake(units: Decimal | None, line, grams: Decimal, drug: DrugLine) -> str:  # type: ignore[no-untyped-def]
