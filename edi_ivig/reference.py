@@ -162,6 +162,14 @@ class CoverageList:
         value = self._condition(code, "max_age_years")
         return int(value) if value.isascii() and value.isdigit() else None
 
+    def billable_until(self, code: str) -> dt.date | None:
+        """The last date of service the code is billable on (ICD-10-CM retires codes every October)."""
+        value = self._condition(code, "billable_until")
+        try:
+            return dt.date.fromisoformat(value) if value else None
+        except ValueError:
+            raise ValueError(f"{code}: billable_until {value!r} is not a date (YYYY-MM-DD)") from None
+
     def not_payable_with(self, code: str) -> tuple[str, ...]:
         """The associated conditions (diabetes_mellitus, ...) that make a listed code not payable."""
         return tuple(group.strip() for group in self._condition(code, "not_payable_if_associated_with").split("|") if group.strip())

@@ -244,6 +244,10 @@ def _check_coverage_list(listed: str, name: str, path: str) -> None:
         raise ConfigError(f"{name}: '{path}' {listed}: not a coverage list CSV with a code column ({error})") from None
     known = condition_groups()
     for code in covered.conditions:
+        try:
+            covered.billable_until(code)
+        except ValueError as error:
+            raise ConfigError(f"{name}: '{path}' {listed}: {error}") from None
         unknown = [group for group in covered.not_payable_with(code) if group not in known]
         if unknown:
             raise ConfigError(

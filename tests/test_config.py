@@ -86,3 +86,10 @@ def test_cli_takes_a_config_and_exits_2_on_a_bad_one(tmp_path):
     result = CliRunner().invoke(main, ["check", str(CLINIC), "--config", str(bad)])
     assert result.exit_code == 2
     assert "unknown key 'rules.IG01.enable'" in result.stderr
+
+
+def test_a_coverage_list_date_that_is_not_a_date_is_named(tmp_path):
+    (tmp_path / "list.csv").write_text("code,description,condition,source\nG35,MS,billable_until=2025-13-01,mine\n")
+    (tmp_path / "user.toml").write_text('[options]\ncoverage_list = "list.csv"\n')
+    with pytest.raises(ConfigError, match=r"G35: billable_until '2025-13-01' is not a date \(YYYY-MM-DD\)"):
+        Config.load(tmp_path / "user.toml")

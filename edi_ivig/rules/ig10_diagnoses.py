@@ -28,8 +28,9 @@ class CoveredDiagnosis(Rule):
     claim's diagnoses) is on the coverage list configured for the payer (option coverage_list;
     default A57187 Group 1), or every listed one fails a condition the claim can show (B20: under
     13 at the date of service, from the patient's DMG02; G61.81: none of the claim's diagnoses is
-    diabetes mellitus, renal failure or malnutrition, from config/icd10cm_condition_groups.csv);
-    a pointer with no diagnosis behind it. Conditions only the medical record shows (D61.01 after
+    diabetes mellitus, renal failure or malnutrition, from config/icd10cm_condition_groups.csv;
+    a code the list marks billable_until a date before the date of service, like G35 after
+    2025-09-30); a pointer with no diagnosis behind it. Conditions only the medical record shows (D61.01 after
     first-line therapies, I78.8 for capillary leak syndrome, dysproteinemias) are not checked.
 
     Why: {policy} ({source})
@@ -81,6 +82,12 @@ def _coverage_problem(codes: tuple[str, ...], claim: Claim, covered: CoverageLis
 
 def _condition_failed(code: str, claim: Claim, covered: CoverageList, day: dt.date | None) -> str | None:
     """The listed code's condition the claim shows is not met (the ones a claim can show)."""
+    until = covered.billable_until(code)
+    if until is not None and day is not None and day > until:
+        return (
+            f"{code} is on {covered.name} but is not a billable ICD-10-CM code after {until.isoformat()};"
+            " bill the specific code and ask the payer whether it is covered"
+        )
     limit = covered.max_age(code)
     if limit is not None:
         birth = claim.birth_date
