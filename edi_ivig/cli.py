@@ -142,13 +142,19 @@ def _check_report_paths(inputs: tuple[str, ...], paths: dict[str, str | None], n
                 raise click.UsageError(f"with several INPUTs, --{flag.replace('ack', '277')} must name an existing directory")
     writers: dict[str, str] = {}
     for name, reports in zip(inputs, named, strict=True):
-        _check_output_folders(*reports.values())
+        _check_outputs(name, *reports.values())
         for path in filter(None, reports.values()):
-            if same_file(name, path):
-                raise click.UsageError(f"{path} is the same file as INPUT {name}; edi-ivig never modifies its input")
             first = writers.setdefault(str(Path(path).resolve()), name)
             if first != name:
                 raise click.UsageError(f"{first} and {name} would both write {path}: give the inputs different names")
+
+
+def _check_outputs(name: str, *paths: str | None) -> None:
+    """Refuse, before any work, outputs that cannot be written or would overwrite the input."""
+    _check_output_folders(*paths)
+    for path in paths:
+        if path and same_file(name, path):
+            raise click.UsageError(f"{path} is the same file as INPUT; edi-ivig never modifies its input")
 
 
 def _check_output_folders(*paths: str | None) -> None:
@@ -233,12 +239,9 @@ def fix(
     byte-identical. INPUT is never modified. The findings and summary go to
     stdout; when OUTPUT is - (a filter), only the summary, to stderr.
     """
-    for other in (output, held, json_path, ack_path, html_path):
-        if other and same_file(input_, other):
-            raise click.UsageError(f"{other} is the same file as INPUT; edi-ivig never modifies its input")
+    _check_outputs(input_, output, held, json_path, ack_path, html_path)
     if held and output != "-" and same_file(output, held):
         raise click.UsageError("--hold-errors must name another file than OUTPUT")
-    _check_output_folders(output, held, json_path, ack_path, html_path)
     config = _load_config(config_path)
     pipeline = Pipeline(config, fix=True, unsafe_fixes=unsafe_fixes)
     paths = {"json": json_path, "ack": ack_path, "html": html_path}

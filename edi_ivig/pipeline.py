@@ -1,9 +1,9 @@
 """Read → rules → write, one claim at a time.
 
-The only place that walks a file's claims, orders the rules, applies their
-edits and turns problems into findings. A claim with no immune globulin (or
-unclassified-drug) code is never parsed: it goes from the reader to the writer
-as the text it was read as.
+The only place that walks a file's claims, runs the rules (in the order of
+`rules.RULES`), applies their edits and turns problems into findings. A claim
+with no immune globulin (or unclassified-drug) code is never given to the
+rules: it goes from the reader to the writer as the text it was read as.
 """
 
 from __future__ import annotations

@@ -10,10 +10,9 @@ from edi_ivig.model import Claim, DateRange, ServiceLine, format_number
 from edi_ivig.rules.base import Context, Problem, ReplaceLine, Rule
 from edi_ivig.rules.ivig import MAX_LINES, describe, drug_lines, is_administration
 
-# Segments that carry amounts a split would have to divide, or another payer's
-# adjudication of the line: such a line is split by hand.
-_AMOUNT_SEGMENTS = {"HCP": "repricing (HCP)", "PS1": "purchased service (PS1)", "AMT": "amounts (AMT)",
-                    "CN1": "contract (CN1)", "SVD": "another payer's adjudication (SVD)"}
+# Segments that carry amounts a split would have to divide: such a line is split by
+# hand, like one already priced or paid (`ServiceLine.priced_by`).
+_AMOUNT_SEGMENTS = {"PS1": "purchased service (PS1)", "AMT": "amounts (AMT)", "CN1": "contract (CN1)"}
 
 
 class PerDayLines(Rule):
@@ -100,9 +99,9 @@ class PerDayLines(Rule):
             return "the line has no units"
         if line.units % days or line.units <= 0:
             return f"{format_number(line.units)} units do not divide into {days} days of whole units"
-        for segment in line.segments:
-            if segment.id in _AMOUNT_SEGMENTS:
-                return f"the line carries {_AMOUNT_SEGMENTS[segment.id]}; split it by hand"
+        carried = next((_AMOUNT_SEGMENTS[s.id] for s in line.segments if s.id in _AMOUNT_SEGMENTS), None) or line.priced_by
+        if carried:
+            return f"the line carries {carried}; split it by hand"
         for other in claim.lines:
             if (
                 other.date == line.date

@@ -83,15 +83,14 @@ class UnitsPerDescriptor(Rule):
             )
         if in_units and line.units is not None and line.units == expected:
             return
-        billed = "no units" if line.units is None else units_text(line.units)
         if not in_units:
-            billed = f"{format_number(line.units) if line.units is not None else 'nothing'} billed in {_basis(line.unit_basis)}"
-            mistake = ""
+            amount = format_number(line.units) if line.units is not None else "nothing"
+            billed = f"{amount} billed in {_basis(line.unit_basis)}"
         else:
-            billed += " billed"
             # Under an unclassified code a unit count means nothing by itself: name no mistake.
             mistake = "" if drug.is_unclassified else _likely_mistake(line.units, line, grams, drug)
-        message = f"{describe(line)}: {billed}{mistake}; {basis}"
+            billed = f"{'no units' if line.units is None else units_text(line.units)} billed{mistake}"
+        message = f"{describe(line)}: {billed}; {basis}"
         if expected < 1:
             yield Problem(f"{message}, less than one unit", line)
             return

@@ -9,6 +9,7 @@ from edi_ivig.rules.base import Context, Problem, Rule
 from edi_ivig.rules.ivig import (
     DRUG_ADMINISTRATION_GROUPS,
     add_modifier,
+    administration_days,
     days,
     describe,
     drug_lines,
@@ -43,14 +44,12 @@ class Modifier25(Rule):
         drugs = drug_lines(claim, ctx)
         if not drugs:
             return
-        administration_days = frozenset().union(
-            *(days(line, claim) for line in claim.lines if ref.group(line.procedure.code) in DRUG_ADMINISTRATION_GROUPS)
-        )
+        given = administration_days(claim, ctx)
         drug_ids = {id(d.line) for d in drugs}
         for line in claim.lines:
             group = ref.group(line.procedure.code)
             mods = line.procedure.modifiers
-            if group == "em_visit" and days(line, claim) & administration_days:
+            if group == "em_visit" and days(line, claim) & given:
                 if line.procedure.code == "99211":
                     yield Problem(
                         f"{describe(line)}: 99211 is not reported with drug administration on the same day (NCCI)",

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from edi_ivig.model import Claim, ServiceLine
 from edi_ivig.rules.base import Context, Problem, Rule
 from edi_ivig.rules.ivig import (
-    DRUG_ADMINISTRATION_GROUPS,
     DrugLine,
+    administration_days,
     days,
     describe,
     drug_lines,
@@ -115,10 +115,7 @@ class AdministrationCoding(Rule):
         check = ctx.settings.administration_check
         if check == "never" or (check == "office" and (claim.kind != "837P" or claim.facility_code == HOME)):
             return
-        ref = ctx.reference
-        given = frozenset().union(
-            *(days(line, claim) for line in claim.lines if ref.group(line.procedure.code) in DRUG_ADMINISTRATION_GROUPS)
-        )
+        given = administration_days(claim, ctx)
         for drug in drugs:
             if not drug.is_waste and not days(drug.line, claim) & given:
                 yield Problem(

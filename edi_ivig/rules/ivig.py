@@ -79,6 +79,16 @@ def days(line: ServiceLine, claim: Claim) -> frozenset[dt.date]:
     return _days(dates) if dates is not None else frozenset()
 
 
+def administration_days(claim: Claim, ctx: Context) -> frozenset[dt.date]:
+    """The days with a drug administration code (96365-96379) on the claim (worked out once per claim object)."""
+    return ctx.remember(
+        "administration_days", claim,
+        lambda: frozenset().union(
+            *(days(line, claim) for line in claim.lines if ctx.reference.group(line.procedure.code) in DRUG_ADMINISTRATION_GROUPS)
+        ),
+    )
+
+
 @functools.lru_cache(maxsize=1024)
 def _days(dates: DateRange) -> frozenset[dt.date]:
     return frozenset(dates.start + dt.timedelta(days=i) for i in range(dates.days))
