@@ -19,7 +19,7 @@ import attrs
 
 from edi_ivig.errors import UnreadableInput
 from edi_ivig.reader import Envelope, Loop, RawClaim, Transaction
-from edi_ivig.x12.delimiters import Delimiters
+from edi_ivig.x12.delimiters import WHITESPACE, Delimiters
 from edi_ivig.x12.segment import Segment, is_digits
 
 MAX_RANGE_DAYS = 366  # a line's or a statement's dates; longer is a typo, not a course of treatment
@@ -450,6 +450,67 @@ def build_claim(raw: RawClaim) -> Claim:
         delimiters=d,
         number=raw.number,
     )
+
+
+@attrs.frozen
+class ClaimSummary:
+    """What an acknowledgment says about a claim, read without building its model.
+
+    The 277CA answers for every claim, most of which no rule looks at; reading
+    only CLM, REF*D9 and the dates keeps that cheap, and a value the summary
+    does not read (a birth date, a line charge) cannot make it fail.
+    """
+
+    charge: Decimal  # CLM02
+    bill_type: str | None  # 837I: CLM05-1 and CLM05-3
+    intermediary_id: str  # REF*D9, "" when absent
+    dates: DateRange | None  # the statement period (DTP*434), else the span of the lines' DTP*472
+
+
+def summarize(raw: RawClaim) -> ClaimSummary:
+    """The summary of a claim as read; raises UnreadableInput for a malformed value it reads.
+
+    Fixes keep CLM02, the statement period and the span of the days billed, so
+    the summary of a claim as read is also that of the claim as fixed.
+    """
+    d = raw.delimiters
+    clm = Segment.parse(raw.pieces[0], d.element, raw.number)
+    place = clm.components(5, d) + ["", ""]
+    intermediary_id, period, in_line, dated = "", None, False, False
+    first = last = None
+    for number, piece in enumerate(raw.pieces[1:], raw.number + 1):
+        head = piece.lstrip(WHITESPACE)[:3]
+        if head[:2] == "LX":  # the reader lets no other id that starts so through
+            in_line, dated = True, False
+            continue
+        if head not in ("REF", "DTP"):
+            continue
+        segment = Segment.parse(piece, d.element, number)
+        if in_line:
+            if segment.id == "DTP" and segment.get(1) == "472" and not dated:
+                dated = True
+                dates = _dates(segment)
+                first = dates.start if first is None else min(first, dates.start)
+                last = dates.end if last is None else max(last, dates.end)
+        elif segment.id == "REF" and segment.get(1) == "D9" and not intermediary_id:
+            intermediary_id = segment.get(2)
+        elif segment.id == "DTP" and segment.get(1) == "434" and segment.get(2) in ("D8", "RD8") and period is None:
+            period = _dates(segment)
+    lines = DateRange(first, last) if first is not None and last is not None else None
+    return ClaimSummary(
+        charge=_amount(clm, 2),
+        bill_type=place[0] + place[2] if raw.transaction.kind == "837I" else None,
+        intermediary_id=intermediary_id,
+        dates=period or lines,
+    )
+
+
+def loop_party(loop: Loop, entity: str) -> Party | None:
+    """The first NM1 of an entity in a loop, read from its text without parsing the rest."""
+    d = loop.delimiters
+    prefix = f"NM1{d.element}{entity}{d.element}"
+    piece = next((p for p in loop.pieces if p.lstrip(WHITESPACE).startswith(prefix)), None)
+    return Party.from_segment(Segment.parse(piece, d.element)) if piece is not None else None
 
 
 # Consecutive claims share these loops; the reader yields each Loop once, so a small

@@ -14,7 +14,8 @@ from click.testing import CliRunner
 
 from conftest import FIXTURES, READABLE
 from edi_ivig.cli import main
-from edi_ivig.model import build_claim
+from edi_ivig.errors import UnreadableInput
+from edi_ivig.model import DateRange, build_claim, summarize
 from edi_ivig.pipeline import Pipeline
 from edi_ivig.reader import RawClaim, Reader
 from edi_ivig.regress import find_cases
@@ -144,6 +145,38 @@ def test_277ca_says_what_happened_to_each_claim():
 def test_277ca_is_the_same_bytes_every_run():
     data = DEMO.read_bytes()
     assert run_all(data, hold=True)[3] == run_all(data, hold=True)[3]
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_claim_summary_agrees_with_the_model_before_and_after_fix(path):
+    """The 277CA reads CLM02, REF*D9, the bill type and the dates without the model: the same values."""
+    data = path.read_bytes()
+    before = [p for p in Reader(io.BytesIO(data)) if isinstance(p, RawClaim)]
+    after = [p for p in Reader(io.BytesIO(run_all(data, hold=False)[1])) if isinstance(p, RawClaim)]
+    assert [summarize(raw) for raw in before] == [summarize(raw) for raw in after]  # fixes keep them
+    for raw in before:
+        try:
+            claim = build_claim(raw)
+        except UnreadableInput:
+            continue
+        summary = summarize(raw)
+        days = [line.date for line in claim.lines if line.date is not None]
+        span = DateRange(min(d.start for d in days), max(d.end for d in days)) if days else None
+        assert summary.charge == claim.charge
+        assert summary.bill_type == claim.bill_type
+        assert summary.intermediary_id == next((s.get(2) for s in claim.segments if s.id == "REF" and s.get(1) == "D9"), "")
+        assert summary.dates == (claim.statement_period or span)
+
+
+def test_277ca_answers_for_a_claim_the_rules_skip_even_with_an_unreadable_birth_date():
+    """Only the claims the rules look at are built; a bad DMG02 elsewhere does not stop the 277CA."""
+    data = DEMO.read_bytes().replace(b"DMG*D8*19", b"DMG*D8*X9")
+    assert data != DEMO.read_bytes()
+    result, _, _, ack, report, _ = run_all(data, hold=False)
+    checked = validate(io.BytesIO(ack))
+    assert checked.valid, checked.errors
+    assert len(report["claims"]) == len(claim_ids(data))
+    assert b"TRN*2*DEMO-4~\nSTC*A2:20*20261101*WQ*125~" in ack
 
 
 # -- JSON and HTML ---------------------------------------------------------------------------

@@ -27,17 +27,16 @@ import attrs
 
 from edi_ivig.errors import UnreadableInput
 from edi_ivig.model import (
-    Claim,
+    ClaimSummary,
     DateRange,
     ServiceLine,
     amount,
     billing_provider,
-    build_claim,
     format_number,
+    loop_party,
+    summarize,
     transaction_info,
 )
-from edi_ivig.model import patient as parse_patient
-from edi_ivig.model import subscriber as parse_subscriber
 from edi_ivig.pipeline import ClaimResult, FileResult
 from edi_ivig.reader import (
     Loop,
@@ -54,6 +53,8 @@ from edi_ivig.x12.segment import is_digits
 
 VERSION = "005010X214"
 STC12_LIMIT = 264
+# DTP*472 of a claim whose dates cannot be read: X214 requires the segment.
+UNKNOWN_DATES = DateRange(dt.date(1970, 1, 1), dt.date(1970, 1, 1))
 
 
 @attrs.define
@@ -77,19 +78,28 @@ class _Spool:
 
     def __init__(self) -> None:
         self._file = tempfile.SpooledTemporaryFile(max_size=4 << 20, mode="w+", encoding="latin-1")
+        self._pending: list[str] = []  # one write per batch: the spool's write costs more than a segment
         self.count = 0
 
     def add(self, text: str) -> None:
-        self._file.write(text)
+        self._pending.append(text)
         self.count += 1
+        if len(self._pending) >= 1024:
+            self._flush()
+
+    def _flush(self) -> None:
+        self._file.write("".join(self._pending))
+        self._pending.clear()
 
     def drain(self) -> Iterator[str]:
+        self._flush()
         self._file.seek(0)
         while chunk := self._file.read(1 << 16):
             yield chunk
         self._file.close()
 
     def extend(self, other: _Spool) -> None:
+        self._flush()
         for chunk in other.drain():
             self._file.write(chunk)
         self.count += other.count
@@ -128,11 +138,10 @@ class Ack277:
         if raw.billing_provider is not self._provider:
             self._close_provider()
             self._open_provider(raw)
-        claim = result.edited or result.original or _parse(raw)
-        amount = claim.charge if claim is not None else _charge(raw)
-        self._provider_totals.add(amount, result.held)
-        self._totals.add(amount, result.held)
-        for segment in self._claim(raw, result, claim, amount):
+        summary = _summary(raw)
+        self._provider_totals.add(summary.charge, result.held)
+        self._totals.add(summary.charge, result.held)
+        for segment in self._claim(raw, result, summary):
             self._block.add(segment)
 
     def finish(self, result: FileResult) -> None:
@@ -220,7 +229,7 @@ class Ack277:
 
     # -- a claim ----------------------------------------------------------------------------
 
-    def _claim(self, raw: RawClaim, result: ClaimResult, claim: Claim | None, amount: Decimal) -> Iterator[str]:
+    def _claim(self, raw: RawClaim, result: ClaimResult, summary: ClaimSummary) -> Iterator[str]:
         self._hl += 1
         yield self._segment("HL", str(self._hl), str(self._provider_hl), "PT")
         yield self._patient_name(raw)
@@ -229,16 +238,14 @@ class Ack277:
         if result.held:
             codes = _unique(f.status_code for f in result.findings if f.severity == "error" and not f.fixed)
             for chunk in _chunks(codes, 3):
-                yield self._stc(chunk, date, "U", amount, _text(result))
+                yield self._stc(chunk, date, "U", summary.charge, _text(result))
         else:
-            yield self._stc([self._codes.status_codes["accepted"]], date, "WQ", amount, _text(result))
-        if claim is not None:
-            d9 = next((s.get(2) for s in claim.segments if s.id == "REF" and s.get(1) == "D9"), "")
-            if d9:
-                yield self._segment("REF", "D9", d9)
-            if claim.bill_type:
-                yield self._segment("REF", "BLT", claim.bill_type)
-        yield self._dates(_claim_dates(claim, result))
+            yield self._stc([self._codes.status_codes["accepted"]], date, "WQ", summary.charge, _text(result))
+        if summary.intermediary_id:
+            yield self._segment("REF", "D9", summary.intermediary_id)
+        if summary.bill_type:
+            yield self._segment("REF", "BLT", summary.bill_type)
+        yield self._dates(summary.dates or UNKNOWN_DATES)
         if result.held and result.original is not None:
             yield from self._lines(result)
 
@@ -263,10 +270,10 @@ class Ack277:
     # -- segments ---------------------------------------------------------------------------
 
     def _patient_name(self, raw: RawClaim) -> str:
-        subscriber = parse_subscriber(raw.subscriber)
-        person = parse_patient(raw.patient).name if raw.patient is not None else subscriber.member
-        return self._segment("NM1", "QC", "1", person.last_or_organization, person.first, "", "", "", "MI",
-                             subscriber.member.id)
+        member = loop_party(raw.subscriber, "IL")
+        person = loop_party(raw.patient, "QC") if raw.patient is not None else member
+        assert member is not None and person is not None  # the reader refuses a claim without them
+        return self._segment("NM1", "QC", "1", person.last_or_organization, person.first, "", "", "", "MI", member.id)
 
     def _service(self, line: ServiceLine) -> str:
         p, d = line.procedure, self._delimiters
@@ -339,26 +346,14 @@ class Ack277:
         self._stream.write("".join(segments).encode("latin-1"))
 
 
-def _parse(raw: RawClaim) -> Claim | None:
+def _summary(raw: RawClaim) -> ClaimSummary:
+    """The claim's summary; for a claim with a malformed date or charge, CLM02 as far as it reads."""
     try:
-        return build_claim(raw)
+        return summarize(raw)
     except UnreadableInput:
-        return None
-
-
-def _charge(raw: RawClaim) -> Decimal:
-    elements = raw.pieces[0].strip(WHITESPACE).split(raw.delimiters.element, 3)
-    return (amount(elements[2]) if len(elements) > 2 else None) or Decimal(0)
-
-
-def _claim_dates(claim: Claim | None, result: ClaimResult) -> DateRange:
-    if claim is not None:
-        if claim.statement_period is not None:
-            return claim.statement_period
-        days = [line.date for line in claim.lines if line.date is not None]
-        if days:
-            return DateRange(min(d.start for d in days), max(d.end for d in days))
-    return DateRange(dt.date(1970, 1, 1), dt.date(1970, 1, 1))
+        elements = raw.pieces[0].strip(WHITESPACE).split(raw.delimiters.element, 3)
+        charge = (amount(elements[2]) if len(elements) > 2 else None) or Decimal(0)
+        return ClaimSummary(charge, None, "", None)
 
 
 def _entity_type(loop: Loop, entity: str) -> str:

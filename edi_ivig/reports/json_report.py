@@ -49,15 +49,23 @@ class JsonReport:
         self._stream = stream
         self._spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, mode="w+", encoding="utf-8")
         self._count = 0
+        self._pending: list[str] = []
 
     def part(self, part: Part) -> None:
         pass
 
     def claim(self, raw: RawClaim, result: ClaimResult) -> None:
-        if self._count:
-            self._spool.write(",\n    ")
-        json.dump(claim_entry(result), self._spool, ensure_ascii=False)
+        # dumps, not dump: only dumps uses the C encoder
+        entry = json.dumps(claim_entry(result), ensure_ascii=False)
+        self._pending.append(entry)
         self._count += 1
+        if len(self._pending) >= 1024:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._spool.write(("" if self._count == len(self._pending) else ",\n    ") + ",\n    ".join(self._pending))
+            self._pending.clear()
 
     def finish(self, result: FileResult) -> None:
         out = self._stream
@@ -66,6 +74,7 @@ class JsonReport:
         for key, value in head.items():
             out.write(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)},\n")
         out.write('  "claims": [\n    ' if self._count else '  "claims": [')
+        self._flush()
         self._spool.seek(0)
         shutil.copyfileobj(self._spool, out)
         self._spool.close()
