@@ -114,6 +114,10 @@ class Reference:
             return next((r for r in rows if r.terminated_on is None), None)
         return next((r for r in rows if r.valid_on(on)), None)
 
+    def rows(self, code: str) -> tuple[HcpcsCode, ...]:
+        """Every row of a code in the table, whatever the date (none for a code not in it)."""
+        return tuple(self._codes.get(code, ()))
+
     def ndc(self, ndc: str | None) -> NdcProduct | None:
         return self._ndcs.get(ndc) if ndc else None
 

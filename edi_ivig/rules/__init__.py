@@ -2,8 +2,9 @@
 
 Order matters where one rule's fix changes what the next one sees: the per-day
 split (IG01) comes first, so units, narratives, modifiers and the daily maximum
-are checked per day; a NOC code is replaced (IG04, unsafe) before units and
-narrative are checked against the code that will be sent.
+are checked per day; a NOC code (IG04) or a code not valid on the date of
+service (IG12) is replaced (unsafe) before units and narrative are checked
+against the code that will be sent.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from edi_ivig.rules.ig08_administration import AdministrationCoding
 from edi_ivig.rules.ig09_ndc import NdcOnDrugLine
 from edi_ivig.rules.ig10_diagnoses import CoveredDiagnosis
 from edi_ivig.rules.ig11_daily_maximum import DailyMaximum
+from edi_ivig.rules.ig12_code_dates import CodeOnItsDates
 
 RULES: tuple[Rule, ...] = (
     PerDayLines(),
     SpecificCode(),
+    CodeOnItsDates(),
     UnitsPerDescriptor(),
     NosNarrative(),
     JwJz(),

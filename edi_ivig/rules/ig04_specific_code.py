@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from edi_ivig.model import Claim
 from edi_ivig.rules.base import Context, Problem, ReplaceLine, Rule, service_date
-from edi_ivig.rules.ivig import billing_units, describe, drug_lines, grams_given
+from edi_ivig.rules.ivig import converted_units, describe, drug_lines
 
 
 class SpecificCode(Rule):
@@ -46,7 +46,7 @@ class SpecificCode(Rule):
                 f"{describe(line)}: NDC {drug.product.ndc} is {drug.product.product}, which has its own code"
                 f" {own.code} on this date of service"
             )
-            units = self._converted_units(drug, own.unit_mg)
+            units = converted_units(line, drug.product, drug.code.unit_mg, own.unit_mg)
             if units is None:
                 yield Problem(f"{message}; bill {own.code} in units of its descriptor", line)
                 continue
@@ -54,16 +54,3 @@ class SpecificCode(Rule):
             yield Problem(
                 f"{message}; bill {own.code} x {units} (units of {own.unit_mg} mg)", line, ReplaceLine(line, (new,))
             )
-
-    @staticmethod
-    def _converted_units(drug, unit_mg: int | None) -> int | None:  # type: ignore[no-untyped-def]
-        if unit_mg is None:
-            return None
-        grams = grams_given(drug.line, drug.product)
-        if grams is None and drug.code.unit_mg and drug.line.units is not None:
-            grams = drug.line.units * drug.code.unit_mg / 1000
-        if grams is None:
-            return None
-        units = billing_units(grams, unit_mg, waste=drug.is_waste)
-        return units if units >= 1 else None
-

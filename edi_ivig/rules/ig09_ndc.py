@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from edi_ivig.model import Claim
-from edi_ivig.rules.base import Context, Problem, Rule
+from edi_ivig.rules.base import Context, Problem, Rule, service_date
 from edi_ivig.rules.ivig import describe, drug_lines
 from edi_ivig.x12.segment import is_digits
 
@@ -27,7 +27,8 @@ class NdcOnDrugLine(Rule):
 
     Checks: an immune globulin drug line with no LIN*N4 NDC; an NDC that is not 11 digits; no CTP
     quantity or a unit other than F2, GR, ME, ML, UN; an NDC the reference table gives to another
-    product's code (a not-otherwise-classified code is IG04's business).
+    product's code valid on the date of service (a not-otherwise-classified code is IG04's business;
+    before the product's own code began, its earlier code is right: Asceniv under C9072 in 2021-Q1).
 
     Why: {policy} ({source})
 
@@ -51,7 +52,10 @@ class NdcOnDrugLine(Rule):
                     " are missing or wrong", line, kind="quantity",
                 )
             product = drug.product
-            if product is not None and not drug.code.noc and not drug.is_unclassified and product.hcpcs != drug.code.code:
+            if (
+                product is not None and not drug.code.noc and not drug.is_unclassified and product.hcpcs != drug.code.code
+                and ctx.reference.code(product.hcpcs, service_date(line, claim)) is not None
+            ):
                 yield Problem(
                     f"{describe(line)}: NDC {product.ndc} is {product.product}, billed under {product.hcpcs},"
                     f" not {drug.code.code}; the NDC and the code must name the same product",

@@ -117,6 +117,22 @@ def billing_units(grams: Decimal, unit_mg: int, *, waste: bool) -> int:
     return math.floor(exact) if waste else math.ceil(exact)
 
 
+def converted_units(line: ServiceLine, product: NdcProduct | None, billed_unit_mg: int | None, unit_mg: int | None) -> int | None:
+    """The line's dose in units of `unit_mg`: from its CTP amount, else from its units of the code billed.
+
+    None when the dose cannot be known or comes to less than one unit.
+    """
+    if unit_mg is None:
+        return None
+    grams = grams_given(line, product)
+    if grams is None and billed_unit_mg and line.units is not None:
+        grams = line.units * billed_unit_mg / 1000
+    if grams is None:
+        return None
+    units = billing_units(grams, unit_mg, waste="JW" in line.procedure.modifiers)
+    return units if units >= 1 else None
+
+
 def add_modifier(line: ServiceLine, modifier: str, message: str) -> Problem:
     """The problem of a missing modifier, with the edit that adds it when a slot is free."""
     mods = line.procedure.modifiers
