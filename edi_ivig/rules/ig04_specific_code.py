@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
 
 from edi_ivig.model import Claim
-from edi_ivig.rules.base import Context, Problem, ReplaceLine, Rule, service_date
-from edi_ivig.rules.ivig import converted_units, describe, drug_lines
+from edi_ivig.rules.base import Context, Problem, Rule, service_date
+from edi_ivig.rules.ivig import describe, drug_lines, recode
 
 
 class SpecificCode(Rule):
@@ -46,11 +45,4 @@ class SpecificCode(Rule):
                 f"{describe(line)}: NDC {drug.product.ndc} is {drug.product.product}, which has its own code"
                 f" {own.code} on this date of service"
             )
-            units = converted_units(line, drug.product, drug.code.unit_mg, own.unit_mg)
-            if units is None:
-                yield Problem(f"{message}; bill {own.code} in units of its descriptor", line)
-                continue
-            new = line.with_procedure(code=own.code).with_units(Decimal(units))
-            yield Problem(
-                f"{message}; bill {own.code} x {units} (units of {own.unit_mg} mg)", line, ReplaceLine(line, (new,))
-            )
+            yield recode(line, drug.product, drug.code.unit_mg, own, message)

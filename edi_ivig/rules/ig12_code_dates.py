@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from decimal import Decimal
 
 from edi_ivig.model import Claim
 from edi_ivig.reference import HcpcsCode
-from edi_ivig.rules.base import Context, Problem, ReplaceLine, Rule, service_date
-from edi_ivig.rules.ivig import converted_units, describe
+from edi_ivig.rules.base import Context, Problem, Rule, service_date
+from edi_ivig.rules.ivig import describe, recode
 
 
 class CodeOnItsDates(Rule):
@@ -65,14 +64,7 @@ class CodeOnItsDates(Rule):
                 )
                 continue
             message = f"{message}; NDC {product.ndc} is {product.product}, whose code on this date is {own.code}"
-            units = converted_units(line, product, rows[0].unit_mg, own.unit_mg)
-            if units is None:
-                yield Problem(f"{message}: bill {own.code} in units of its descriptor", line)
-                continue
-            new = line.with_procedure(code=own.code).with_units(Decimal(units))
-            yield Problem(
-                f"{message}: bill {own.code} x {units} (units of {own.unit_mg} mg)", line, ReplaceLine(line, (new,))
-            )
+            yield recode(line, product, rows[0].unit_mg, own, message)
 
 
 def _validity(rows: tuple[HcpcsCode, ...], day: dt.date) -> str:

@@ -117,7 +117,7 @@ def billing_units(grams: Decimal, unit_mg: int, *, waste: bool) -> int:
     return math.floor(exact) if waste else math.ceil(exact)
 
 
-def converted_units(line: ServiceLine, product: NdcProduct | None, billed_unit_mg: int | None, unit_mg: int | None) -> int | None:
+def _converted_units(line: ServiceLine, product: NdcProduct | None, billed_unit_mg: int | None, unit_mg: int | None) -> int | None:
     """The line's dose in units of `unit_mg`: from its CTP amount, else from its units of the code billed.
 
     None when the dose cannot be known or comes to less than one unit.
@@ -131,6 +131,15 @@ def converted_units(line: ServiceLine, product: NdcProduct | None, billed_unit_m
         return None
     units = billing_units(grams, unit_mg, waste="JW" in line.procedure.modifiers)
     return units if units >= 1 else None
+
+
+def recode(line: ServiceLine, product: NdcProduct | None, billed_unit_mg: int | None, own: HcpcsCode, message: str) -> Problem:
+    """The problem of a line billed under a code other than `own`, with the edit to `own` when its units convert."""
+    units = _converted_units(line, product, billed_unit_mg, own.unit_mg)
+    if units is None:
+        return Problem(f"{message}; bill {own.code} in units of its descriptor", line)
+    new = line.with_procedure(code=own.code).with_units(Decimal(units))
+    return Problem(f"{message}; bill {own.code} x {units} (units of {own.unit_mg} mg)", line, ReplaceLine(line, (new,)))
 
 
 def add_modifier(line: ServiceLine, modifier: str, message: str) -> Problem:
