@@ -33,6 +33,7 @@ class HcpcsCode:
     noc: bool
     effective_from: dt.date | None
     terminated_on: dt.date | None
+    replaced_by: str | None  # the code that took over the same product when this one ended
 
     def valid_on(self, day: dt.date) -> bool:
         return (self.effective_from is None or day >= self.effective_from) and (
@@ -88,8 +89,14 @@ class Reference:
                 noc=row["noc"] == "Y",
                 effective_from=_date(row["effective_from"]),
                 terminated_on=_date(row["terminated_on"]),
+                replaced_by=row["replaced_by"] or None,
             )
             self._codes.setdefault(code.code, []).append(code)
+        self._replaced: dict[str, list[str]] = {}  # code -> the earlier codes it replaced
+        for rows in self._codes.values():
+            for code in rows:
+                if code.replaced_by:
+                    self._replaced.setdefault(code.replaced_by, []).append(code.code)
         self._ndcs = {
             row["ndc11"]: NdcProduct(
                 ndc=row["ndc11"],
@@ -146,10 +153,20 @@ class Reference:
                     brands.add(" ".join(words))
         return frozenset(brands)
 
+    def product_codes(self, ndc: NdcProduct) -> tuple[str, ...]:
+        """The codes a product has had: its code in the NDC crosswalk and the earlier codes that one
+        replaced (Asceniv: J1554, and C9072 before it)."""
+        codes, waiting = [], [ndc.hcpcs]
+        while waiting:
+            code = waiting.pop()
+            codes.append(code)
+            waiting.extend(c for c in self._replaced.get(code, ()) if c not in codes)
+        return tuple(codes)
+
     def specific_code(self, ndc: NdcProduct, on: dt.date | None) -> HcpcsCode | None:
-        """The product's own (not NOC) code valid on the date, from the NDC crosswalk."""
-        row = self.code(ndc.hcpcs, on)
-        return row if row is not None and not row.noc else None
+        """The product's own (not NOC) code valid on the date, from the NDC crosswalk and the codes it replaced."""
+        rows = (self.code(code, on) for code in self.product_codes(ndc))
+        return next((row for row in rows if row is not None and not row.noc), None)
 
 
 @attrs.frozen

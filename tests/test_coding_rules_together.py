@@ -46,3 +46,46 @@ def test_unsafe_fixes_add_25_where_the_policy_says_and_no_jz_where_it_does_not()
     assert "SV1*HC:96365*400" in out and "SV1*HC:96361*150" in out  # no modifier on procedures
     fixed = {(f.rule, f.line) for f in result.findings if f.fixed}
     assert fixed == {("IG06", 4)}
+
+
+def _claim(*segments: str) -> bytes:
+    template = (FIXTURES / "rules" / "IG05" / "837p-jz-added-unsafe" / "input.x12").read_text()
+    head, rest = template.split("CLM*", 1)
+    tail = rest[rest.index("SE*"):].split("~\n", 1)[1]
+    return (head + "".join(s + "~\n" for s in segments) + f"SE*{head.count('~') - 2 + len(segments) + 1}*0001~\n" + tail).encode()
+
+
+def test_an_ndc_of_another_product_is_flagged_also_before_that_product_had_a_code():
+    """J1459 is Privigen's code; a Yimmugo NDC under it is wrong on any date (IG09), J1553 or not."""
+    data = _claim(
+        "CLM*X-1*4400***11:B:1*Y*A*Y*Y", "HI*ABK:G6181",
+        "LX*1", "SV1*HC:J1459:JZ*4000*UN*20***1", "DTP*472*D8*20260115", "LIN**N4*70573060511", "CTP****100*ML",
+        "LX*2", "SV1*HC:96365*400*UN*1***1", "DTP*472*D8*20260115",
+    )
+    messages = [f.message for f in Pipeline().run(io.BytesIO(data)).findings if f.rule == "IG09"]
+    assert messages == ["J1459-JZ on 2026-01-15: NDC 70573060511 is Yimmugo, billed under J1553, not J1459; the NDC and the code must name the same product"]
+
+
+def test_a_code_billed_before_it_began_is_told_the_products_code_then():
+    """J1554 on 2021-02-15, before it began: Asceniv's code that day was C9072 (IG12, unsafe fix)."""
+    data = _claim(
+        "CLM*X-2*4400***11:B:1*Y*A*Y*Y", "HI*ABK:G6181",
+        "LX*1", "SV1*HC:J1554*4000*UN*20***1", "DTP*472*D8*20210215", "LIN**N4*69800025001", "CTP****100*ML",
+        "LX*2", "SV1*HC:96365*400*UN*1***1", "DTP*472*D8*20210215",
+    )
+    sink = io.BytesIO()
+    result = Pipeline(fix=True, unsafe_fixes=True).run(io.BytesIO(data), sink)
+    assert [(f.rule, f.fixed) for f in result.findings] == [("IG12", True)]
+    assert "SV1*HC:C9072*4000*UN*20***1~" in sink.getvalue().decode()
+
+
+def test_recoding_a_line_billed_in_minutes_bills_units():
+    """J1562 after it ended, in minutes (MJ), for Hizentra given as 2 g: J1559 x 20 units (UN), not x 90 minutes."""
+    data = _claim(
+        "CLM*X-3*4400***11:B:1*Y*A*Y*Y", "HI*ABK:D801",
+        "LX*1", "SV1*HC:J1562:JZ*4000*MJ*90***1", "DTP*472*D8*20260301", "LIN**N4*44206045202", "CTP****2*GR",
+        "LX*2", "SV1*HC:96369*400*UN*1***1", "DTP*472*D8*20260301",
+    )
+    sink = io.BytesIO()
+    Pipeline(fix=True, unsafe_fixes=True).run(io.BytesIO(data), sink)
+    assert "SV1*HC:J1559:JZ*4000*UN*20***1~" in sink.getvalue().decode()

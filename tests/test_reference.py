@@ -43,6 +43,20 @@ def test_the_date_of_service_picks_the_code():
     assert ref.code("J1562", dt.date(2026, 1, 1)) is None
 
 
+def test_a_product_keeps_the_codes_it_had():
+    """Asceniv was C9072 in 2021-Q1, then J1554 (replaced_by in the HCPCS table); Yimmugo had none before J1553."""
+    ref = default_reference()
+    asceniv, yimmugo = ref.ndc("69800025001"), ref.ndc("70573060511")
+    assert set(ref.product_codes(asceniv)) == {"J1554", "C9072"}
+    assert ref.specific_code(asceniv, dt.date(2021, 2, 15)).code == "C9072"
+    assert ref.specific_code(asceniv, dt.date(2022, 3, 1)).code == "J1554"
+    assert ref.specific_code(asceniv, dt.date(2020, 12, 15)) is None
+    assert ref.product_codes(yimmugo) == ("J1553",)
+    assert ref.specific_code(yimmugo, dt.date(2026, 3, 31)) is None
+    replaced = {row.code: row.replaced_by for code in ref.watched_codes for row in ref.rows(code) if row.replaced_by}
+    assert all(ref.rows(new) for new in replaced.values())  # each names a code of the table
+
+
 def test_the_blog_errors_are_not_in_the_tables():
     ref = default_reference()
     assert ref.code("J1559", dt.date(2026, 1, 1)).product == "Hizentra"  # not Gammaplex

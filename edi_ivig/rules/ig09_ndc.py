@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from edi_ivig.model import Claim
-from edi_ivig.rules.base import Context, Problem, Rule, service_date
+from edi_ivig.rules.base import Context, Problem, Rule
 from edi_ivig.rules.ivig import describe, drug_lines
 from edi_ivig.x12.segment import is_digits
 
@@ -27,8 +27,9 @@ class NdcOnDrugLine(Rule):
 
     Checks: an immune globulin drug line with no LIN*N4 NDC; an NDC that is not 11 digits; no CTP
     quantity or a unit other than F2, GR, ME, ML, UN; an NDC the reference table gives to another
-    product's code valid on the date of service (a not-otherwise-classified code is IG04's business;
-    before the product's own code began, its earlier code is right: Asceniv under C9072 in 2021-Q1).
+    product's code (a not-otherwise-classified code is IG04's business; a product's earlier code is
+    its code too: Asceniv under C9072, which J1554 replaced; whether a code is valid on the date
+    is IG12's).
 
     Why: {policy} ({source})
 
@@ -53,8 +54,8 @@ class NdcOnDrugLine(Rule):
                 )
             product = drug.product
             if (
-                product is not None and not drug.code.noc and not drug.is_unclassified and product.hcpcs != drug.code.code
-                and ctx.reference.code(product.hcpcs, service_date(line, claim)) is not None
+                product is not None and not drug.code.noc and not drug.is_unclassified
+                and drug.code.code not in ctx.reference.product_codes(product)
             ):
                 yield Problem(
                     f"{describe(line)}: NDC {product.ndc} is {product.product}, billed under {product.hcpcs},"

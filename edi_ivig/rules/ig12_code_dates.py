@@ -6,9 +6,9 @@ import datetime as dt
 from collections.abc import Iterator
 
 from edi_ivig.model import Claim
-from edi_ivig.reference import HcpcsCode
-from edi_ivig.rules.base import Context, Problem, Rule, service_date
-from edi_ivig.rules.ivig import describe, recode
+from edi_ivig.reference import HcpcsCode, NdcProduct, Reference
+from edi_ivig.rules.base import Context, Problem, Rule
+from edi_ivig.rules.ivig import days, describe, recode
 
 
 class CodeOnItsDates(Rule):
@@ -31,48 +31,72 @@ class CodeOnItsDates(Rule):
     __doc__ = f"""{title}.
 
     Checks: a line billed under a code of the immune globulin table (config/hcpcs_immune_globulin.csv)
-    on a date of service before the code began or after it ended, e.g. J1562 after 2025-12-31 or
-    J1553 (Yimmugo) before 2026-04-01. Such a line is not an immune globulin line to the other
-    rules (they look the code up by date), so this is the only rule that speaks of it.
+    on a date of service (its DTP*472, else on an 837I the statement period) before the code began
+    or after it ended, e.g. J1562 after 2025-12-31 or J1553 (Yimmugo) before 2026-04-01. The other
+    rules look codes up by date, so to them a line wholly outside its code's dates is no immune
+    globulin line: this rule is the one that speaks of it. A range partly outside is flagged: each
+    day goes on its own line (IG01 splits it when it can), and the days outside are then judged
+    one by one.
 
     Why: {policy} ({source})
 
     Fix (unsafe: it changes what is billed): when the line's NDC names a product whose own code is
-    valid on the date, replace the code and convert the units to its descriptor. Otherwise flag:
-    a product with no code of its own on the date goes under the not-otherwise-classified code the
-    payer asks for.
+    valid on its dates (the NDC crosswalk's code, or the earlier code that one replaced: C9072
+    before J1554), replace the code and convert the units to its descriptor. Otherwise flag, and
+    say what to bill: a lyophilized product under J1566, another product with no code of its own
+    then under the not-otherwise-classified code the payer asks for (J1599 or J3590).
     """
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
         ref = ctx.reference
         for line in claim.lines:
             rows = ref.rows(line.procedure.code)
-            day = service_date(line, claim)
-            if not rows or day is None or any(row.valid_on(day) for row in rows):
+            if not rows:
                 continue
-            message = f"{describe(line)}: {_validity(rows, day)}"
-            product = ref.ndc(line.drug.ndc if line.drug else None)
-            if product is None:
-                yield Problem(f"{message}; bill the code valid on this date for the product given", line)
+            on = sorted(days(line, claim))
+            outside = [day for day in on if not any(row.valid_on(day) for row in rows)]
+            if not outside:
                 continue
-            own = ref.specific_code(product, day)
-            if own is None:
+            what = describe(line) if line.date is not None else f"{describe(line)} (dated by the statement period)"
+            message = f"{what}: {_validity(rows)}"
+            if len(outside) < len(on):
                 yield Problem(
-                    f"{message}; NDC {product.ndc} is {product.product}, which has no code of its own on this date:"
-                    " bill it under the not-otherwise-classified code the payer asks for (J1599 or J3590)",
-                    line,
+                    f"{message}, so {len(outside)} of its {len(on)} days cannot be billed under it; give each day"
+                    " its own line and bill those days under the code valid then", line,
                 )
                 continue
-            message = f"{message}; NDC {product.ndc} is {product.product}, whose code on this date is {own.code}"
+            ndc = line.drug.ndc if line.drug else None
+            product = ref.ndc(ndc)
+            if product is None:
+                unknown = f"NDC {ndc} is not in the NDC table" if ndc else "the line has no NDC (2410 LIN)"
+                yield Problem(f"{message}; {unknown}, so its product's code is not known: bill the code valid then", line)
+                continue
+            own = ref.specific_code(product, on[0])
+            if own is None or not own.valid_on(on[-1]):
+                yield Problem(f"{message}; NDC {product.ndc} is {product.product}, which {_unclassified(ref, product, on[0])}", line)
+                continue
+            message = f"{message}; NDC {product.ndc} is {product.product}, whose code then is {own.code}"
             yield recode(line, product, rows[0].unit_mg, own, message)
 
 
-def _validity(rows: tuple[HcpcsCode, ...], day: dt.date) -> str:
-    """Why a code is not valid on a day, as a billing person says it: 'C9072 is valid only until 2021-03-31'."""
-    reasons = [
-        f"until {row.terminated_on.isoformat()}" if row.terminated_on is not None and day > row.terminated_on
-        else f"from {row.effective_from.isoformat()}"
-        for row in rows
-        if row.effective_from is not None or row.terminated_on is not None
-    ]
-    return f"{rows[0].code} is valid only " + " and ".join(dict.fromkeys(reasons))
+def _validity(rows: tuple[HcpcsCode, ...]) -> str:
+    """When a code may be billed, as a billing person says it: 'C9072 is valid only 2021-01-01..2021-03-31'."""
+    spans = []
+    for row in rows:
+        start, end = row.effective_from, row.terminated_on
+        if start is not None and end is not None:
+            spans.append(f"{start.isoformat()}..{end.isoformat()}")
+        elif start is not None or end is not None:
+            spans.append(f"from {start.isoformat()}" if start is not None else f"until {end.isoformat()}")  # type: ignore[union-attr]
+    return f"{rows[0].code} is valid only " + " and ".join(spans)
+
+
+def _unclassified(ref: Reference, product: NdcProduct, day: dt.date) -> str:
+    """What a product with no code of its own on a day is billed under."""
+    crosswalk = ref.code(product.hcpcs, day)
+    if crosswalk is not None and crosswalk.noc:  # a lyophilized product: J1566
+        return f"is billed under {crosswalk.code}, a not-otherwise-classified code, with its name, dose and NDC in the narrative"
+    return (
+        "has no code of its own then: bill it under the not-otherwise-classified code the payer asks for"
+        " (J1599 or J3590), with its name, dose and NDC in the narrative"
+    )

@@ -51,6 +51,10 @@ class DrugLine:
 
 def drug_line(line: ServiceLine, claim: Claim, reference: Reference) -> DrugLine | None:
     code = reference.code(line.procedure.code, service_date(line, claim))
+    if code is None and line.date is not None and line.date.is_range:
+        # a range that starts before its code began is still that code's line: IG01 gives each
+        # day its own line, and IG12 judges each day
+        code = reference.code(line.procedure.code, line.date.end)
     if code is None:
         return None
     product = reference.ndc(line.drug.ndc if line.drug else None)
@@ -118,19 +122,18 @@ def billing_units(grams: Decimal, unit_mg: int, *, waste: bool) -> int:
 
 
 def _converted_units(line: ServiceLine, product: NdcProduct | None, billed_unit_mg: int | None, unit_mg: int | None) -> int | None:
-    """The line's dose in units of `unit_mg`: from its CTP amount, else from its units of the code billed.
+    """The line's dose in units of `unit_mg`: from its CTP amount, else from its units (UN) of the code billed.
 
-    None when the dose cannot be known or comes to less than one unit.
+    None when the dose cannot be known.
     """
     if unit_mg is None:
         return None
     grams = grams_given(line, product)
-    if grams is None and billed_unit_mg and line.units is not None:
+    if grams is None and billed_unit_mg and line.units is not None and line.unit_basis == "UN":
         grams = line.units * billed_unit_mg / 1000
     if grams is None:
         return None
-    units = billing_units(grams, unit_mg, waste="JW" in line.procedure.modifiers)
-    return units if units >= 1 else None
+    return billing_units(grams, unit_mg, waste="JW" in line.procedure.modifiers)
 
 
 def recode(line: ServiceLine, product: NdcProduct | None, billed_unit_mg: int | None, own: HcpcsCode, message: str) -> Problem:
@@ -138,7 +141,10 @@ def recode(line: ServiceLine, product: NdcProduct | None, billed_unit_mg: int | 
     units = _converted_units(line, product, billed_unit_mg, own.unit_mg)
     if units is None:
         return Problem(f"{message}; bill {own.code} in units of its descriptor", line)
-    new = line.with_procedure(code=own.code).with_units(Decimal(units))
+    if units < 1:
+        amount = "the amount discarded" if "JW" in line.procedure.modifiers else "the dose"
+        return Problem(f"{message}; {amount} comes to less than one unit of {own.code} ({own.unit_mg} mg)", line)
+    new = line.with_procedure(code=own.code).edit(units=Decimal(units), unit_basis="UN")
     return Problem(f"{message}; bill {own.code} x {units} (units of {own.unit_mg} mg)", line, ReplaceLine(line, (new,)))
 
 
