@@ -92,11 +92,12 @@ class Reference:
                 replaced_by=row["replaced_by"] or None,
             )
             self._codes.setdefault(code.code, []).append(code)
-        self._replaced: dict[str, list[str]] = {}  # code -> the earlier codes it replaced
+        self._linked: dict[str, list[str]] = {}  # code -> the codes it replaced or that replaced it
         for rows in self._codes.values():
             for code in rows:
                 if code.replaced_by:
-                    self._replaced.setdefault(code.replaced_by, []).append(code.code)
+                    self._linked.setdefault(code.replaced_by, []).append(code.code)
+                    self._linked.setdefault(code.code, []).append(code.replaced_by)
         self._ndcs = {
             row["ndc11"]: NdcProduct(
                 ndc=row["ndc11"],
@@ -153,15 +154,19 @@ class Reference:
                     brands.add(" ".join(words))
         return frozenset(brands)
 
-    def product_codes(self, ndc: NdcProduct) -> tuple[str, ...]:
-        """The codes a product has had: its code in the NDC crosswalk and the earlier codes that one
-        replaced (Asceniv: J1554, and C9072 before it)."""
-        codes, waiting = [], [ndc.hcpcs]
+    def same_product(self, code: str) -> tuple[str, ...]:
+        """The code and those that replaced it or that it replaced: one product's codes over time
+        (C9072 and J1554 for Asceniv)."""
+        codes, waiting = [], [code]
         while waiting:
-            code = waiting.pop()
-            codes.append(code)
-            waiting.extend(c for c in self._replaced.get(code, ()) if c not in codes)
+            current = waiting.pop()
+            codes.append(current)
+            waiting.extend(c for c in self._linked.get(current, ()) if c not in codes and c not in waiting)
         return tuple(codes)
+
+    def product_codes(self, ndc: NdcProduct) -> tuple[str, ...]:
+        """The codes a product has had: its code in the NDC crosswalk and the codes linked to it."""
+        return self.same_product(ndc.hcpcs)
 
     def specific_code(self, ndc: NdcProduct, on: dt.date | None) -> HcpcsCode | None:
         """The product's own (not NOC) code valid on the date, from the NDC crosswalk and the codes it replaced."""

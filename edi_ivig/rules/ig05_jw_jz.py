@@ -38,7 +38,9 @@ class JwJz(Rule):
     Why: {policy} ({source})
 
     Fix (unsafe: only the provider knows nothing was discarded): add JZ to an administered line
-    that has no JW line. Everything else is flagged.
+    that has no JW line. Not when the claim bills waste (JW) under another code that day: that
+    line may be this drug's waste billed under the wrong code, so it is flagged. Everything else
+    is flagged.
     """
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
@@ -53,9 +55,9 @@ class JwJz(Rule):
                     " drug lines only", line,
                 )
         for drug in drugs:
-            yield from self._check_drug(drug, drugs)
+            yield from self._check_drug(drug, drugs, claim)
 
-    def _check_drug(self, drug: DrugLine, drugs: list[DrugLine]) -> Iterator[Problem]:
+    def _check_drug(self, drug: DrugLine, drugs: list[DrugLine], claim: Claim) -> Iterator[Problem]:
         line, mods = drug.line, drug.line.procedure.modifiers
         waste = [d.line for d in drugs if d.is_waste and d is not drug and _same(d, drug)]
         given = [d.line for d in drugs if not d.is_waste and _same(d, drug)]
@@ -80,11 +82,20 @@ class JwJz(Rule):
                     line, kind="combination",
                 )
         elif not waste:
-            yield add_modifier(
-                line, "JZ",
-                f"{describe(line)}: neither JZ nor a JW line; from 2023-07-01 the administered line carries JZ"
-                " when nothing was discarded, and a JW line bills what was",
-            )
+            other = next((o for o in claim.lines if "JW" in o.procedure.modifiers and o.date == line.date), None)
+            if other is None:
+                yield add_modifier(
+                    line, "JZ",
+                    f"{describe(line)}: neither JZ nor a JW line; from 2023-07-01 the administered line carries JZ"
+                    " when nothing was discarded, and a JW line bills what was",
+                )
+            else:  # JZ would say nothing was discarded, which the waste under another code may contradict
+                yield Problem(
+                    f"{describe(line)}: neither JZ nor a JW line for {line.procedure.code}; line {other.number} bills"
+                    f" discarded drug (JW) under {other.procedure.code} that day: bill the waste under the code"
+                    " given, or add JZ if none of this drug was discarded",
+                    line,
+                )
 
 
 def _required(claim: Claim, settings: Settings) -> bool:

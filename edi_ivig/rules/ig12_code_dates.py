@@ -41,10 +41,12 @@ class CodeOnItsDates(Rule):
     Why: {policy} ({source})
 
     Fix (unsafe: it changes what is billed): when the line's NDC names a product whose own code is
-    valid on its dates (the NDC crosswalk's code, or the earlier code that one replaced: C9072
-    before J1554), replace the code and convert the units to its descriptor. Otherwise flag, and
-    say what to bill: a lyophilized product under J1566, another product with no code of its own
-    then under the not-otherwise-classified code the payer asks for (J1599 or J3590).
+    valid on its dates (the NDC crosswalk's code, or a code linked to it by replaced_by: C9072
+    before J1554), replace the code and convert the units to its descriptor; with no NDC, a code
+    linked by replaced_by names its product by itself. An NDC of another product than the code's
+    is flagged, not recoded (which one is wrong is not known). Otherwise flag, and say what to
+    bill: a lyophilized product under J1566, another product with no code of its own then under
+    the not-otherwise-classified code the payer asks for (J1599 or J3590).
     """
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
@@ -67,9 +69,20 @@ class CodeOnItsDates(Rule):
                 continue
             ndc = line.drug.ndc if line.drug else None
             product = ref.ndc(ndc)
-            if product is None:
+            code = line.procedure.code
+            if product is None:  # the code itself may name its product (C9072: Asceniv, later J1554)
+                own = next((r for c in ref.same_product(code) if (r := ref.code(c, on[0])) and r.valid_on(on[-1])), None)
+                if own is not None and not own.noc:
+                    yield recode(line, None, rows[0].unit_mg, own, f"{message}; the same product's code then is {own.code}")
+                    continue
                 unknown = f"NDC {ndc} is not in the NDC table" if ndc else "the line has no NDC (2410 LIN)"
                 yield Problem(f"{message}; {unknown}, so its product's code is not known: bill the code valid then", line)
+                continue
+            if code not in ref.product_codes(product) and not rows[0].noc:
+                yield Problem(
+                    f"{message}; NDC {product.ndc} is {product.product}, billed under {product.hcpcs}, not {code}:"
+                    " the NDC and the code must name the same product", line,
+                )
                 continue
             own = ref.specific_code(product, on[0])
             if own is None or not own.valid_on(on[-1]):
