@@ -66,55 +66,52 @@ def test_an_ndc_of_another_product_is_flagged_also_before_that_product_had_a_cod
     assert messages == ["J1459-JZ on 2026-01-15: NDC 70573060511 is Yimmugo, billed under J1553, not J1459; the NDC and the code must name the same product"]
 
 
+def _fixed_unsafe(*lines: str, claim: str = "CLM*X*4400***11:B:1*Y*A*Y*Y", diagnosis: str = "HI*ABK:G6181"):
+    """`fix --unsafe-fixes` on one claim: its findings as (rule, fixed) and the output text."""
+    data = _claim(claim, diagnosis, *lines)
+    sink = io.BytesIO()
+    result = Pipeline(fix=True, unsafe_fixes=True).run(io.BytesIO(data), sink)
+    return result.findings, sink.getvalue().decode(), data.decode()
+
+
 def test_a_code_billed_before_it_began_is_told_the_products_code_then():
     """J1554 on 2021-02-15, before it began: Asceniv's code that day was C9072 (IG12, unsafe fix)."""
-    data = _claim(
-        "CLM*X-2*4400***11:B:1*Y*A*Y*Y", "HI*ABK:G6181",
+    findings, out, _ = _fixed_unsafe(
         "LX*1", "SV1*HC:J1554*4000*UN*20***1", "DTP*472*D8*20210215", "LIN**N4*69800025001", "CTP****100*ML",
         "LX*2", "SV1*HC:96365*400*UN*1***1", "DTP*472*D8*20210215",
     )
-    sink = io.BytesIO()
-    result = Pipeline(fix=True, unsafe_fixes=True).run(io.BytesIO(data), sink)
-    assert [(f.rule, f.fixed) for f in result.findings] == [("IG12", True)]
-    assert "SV1*HC:C9072*4000*UN*20***1~" in sink.getvalue().decode()
+    assert [(f.rule, f.fixed) for f in findings] == [("IG12", True)]
+    assert "SV1*HC:C9072*4000*UN*20***1~" in out
 
 
 def test_recoding_a_line_billed_in_minutes_bills_units():
     """C9072 in 2022, in minutes (MJ), for Asceniv given as 10 g: J1554 x 20 units (UN), not x 90 minutes."""
-    data = _claim(
-        "CLM*X-3*4400***11:B:1*Y*A*Y*Y", "HI*ABK:G6181",
+    _, out, _ = _fixed_unsafe(
         "LX*1", "SV1*HC:C9072*4000*MJ*90***1", "DTP*472*D8*20220301", "LIN**N4*69800025001", "CTP****10*GR",
         "LX*2", "SV1*HC:96365*400*UN*1***1", "DTP*472*D8*20220301",
     )
-    sink = io.BytesIO()
-    Pipeline(fix=True, unsafe_fixes=True).run(io.BytesIO(data), sink)
-    assert "SV1*HC:J1554*4000*UN*20***1~" in sink.getvalue().decode()
+    assert "SV1*HC:J1554*4000*UN*20***1~" in out
 
 
 def test_a_terminated_code_with_another_products_ndc_is_flagged_not_recoded():
     """J1562 (Vivaglobin, SC, 100 mg) with a Privigen NDC: which one is wrong is not known, so no fix to J1459."""
-    data = _claim(
-        "CLM*X-5*4400***11:B:1*Y*A*Y*Y", "HI*ABK:D801",
+    findings, out, given = _fixed_unsafe(
         "LX*1", "SV1*HC:J1562:JZ*4000*UN*100***1", "DTP*472*D8*20260110", "LIN**N4*44206043605", "CTP****100*ML",
         "LX*2", "SV1*HC:96369*400*UN*1***1", "DTP*472*D8*20260110",
+        diagnosis="HI*ABK:D801",
     )
-    sink = io.BytesIO()
-    result = Pipeline(fix=True, unsafe_fixes=True).run(io.BytesIO(data), sink)
-    assert [(f.rule, f.fixed) for f in result.findings] == [("IG12", False)]
-    assert "billed under J1459, not J1562: the NDC and the code must name the same product" in result.findings[0].message
-    assert sink.getvalue() == data
+    assert [(f.rule, f.fixed) for f in findings] == [("IG12", False)]
+    assert "billed under J1459, not J1562: the NDC and the code must name the same product" in findings[0].message
+    assert out == given
 
 
 def test_a_code_that_names_its_product_is_recoded_without_an_ndc():
     """C9072 is Asceniv: in 2023 with no NDC, its JW line goes to J1554 with the administered line, so IG05 adds no JZ."""
-    data = _claim(
-        "CLM*X-6*4000***11:B:1*Y*A*Y*Y", "HI*ABK:G6181",
+    _, out, _ = _fixed_unsafe(
         "LX*1", "SV1*HC:C9072*3800*UN*19***1", "DTP*472*D8*20230801", "LIN**N4*69800025001", "CTP****95*ML",
         "LX*2", "SV1*HC:C9072:JW*200*UN*1***1", "DTP*472*D8*20230801",
         "LX*3", "SV1*HC:96365*0*UN*1***1", "DTP*472*D8*20230801",
+        claim="CLM*X*4000***11:B:1*Y*A*Y*Y",
     )
-    sink = io.BytesIO()
-    Pipeline(fix=True, unsafe_fixes=True).run(io.BytesIO(data), sink)
-    out = sink.getvalue().decode()
     assert "SV1*HC:J1554*3800*UN*19***1~" in out and "SV1*HC:J1554:JW*200*UN*1***1~" in out
     assert ":JZ" not in out
