@@ -71,8 +71,8 @@ class CodeOnItsDates(Rule):
             product = ref.ndc(ndc)
             code = line.procedure.code
             if product is None:  # the code itself may name its product (C9072: Asceniv, later J1554)
-                own = next((r for c in ref.same_product(code) if (r := ref.code(c, on[0])) and r.valid_on(on[-1])), None)
-                if own is not None and not own.noc:
+                own = _own_code(ref, ref.same_product(code), on)
+                if own is not None:
                     yield recode(line, None, rows[0].unit_mg, own, f"{message}; the same product's code then is {own.code}")
                     continue
                 unknown = f"NDC {ndc} is not in the NDC table" if ndc else "the line has no NDC (2410 LIN)"
@@ -84,12 +84,18 @@ class CodeOnItsDates(Rule):
                     " the NDC and the code must name the same product", line,
                 )
                 continue
-            own = ref.specific_code(product, on[0])
-            if own is None or not own.valid_on(on[-1]):
+            own = _own_code(ref, ref.product_codes(product), on)
+            if own is None:
                 yield Problem(f"{message}; NDC {product.ndc} is {product.product}, which {_unclassified(ref, product, on[0])}", line)
                 continue
             message = f"{message}; NDC {product.ndc} is {product.product}, whose code then is {own.code}"
             yield recode(line, product, rows[0].unit_mg, own, message)
+
+
+def _own_code(ref: Reference, codes: tuple[str, ...], dates: list[dt.date]) -> HcpcsCode | None:
+    """The first of a product's codes that is its own (not NOC) and valid from the first date to the last."""
+    rows = (ref.code(code, dates[0]) for code in codes)
+    return next((row for row in rows if row is not None and not row.noc and row.valid_on(dates[-1])), None)
 
 
 def _validity(rows: tuple[HcpcsCode, ...]) -> str:
