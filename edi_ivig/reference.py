@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -122,9 +122,9 @@ class Reference:
             return next((r for r in rows if r.terminated_on is None), None)
         return next((r for r in rows if r.valid_on(on)), None)
 
-    def rows(self, code: str) -> tuple[HcpcsCode, ...]:
+    def rows(self, code: str) -> Sequence[HcpcsCode]:
         """Every row of a code in the table, whatever the date (none for a code not in it)."""
-        return tuple(self._codes.get(code, ()))
+        return self._codes.get(code, ())
 
     def ndc(self, ndc: str | None) -> NdcProduct | None:
         return self._ndcs.get(ndc) if ndc else None
@@ -168,10 +168,16 @@ class Reference:
         """The codes a product has had: its code in the NDC crosswalk and the codes linked to it."""
         return self.same_product(ndc.hcpcs)
 
+    def own_code(self, codes: Iterable[str], on: dt.date | None, through: dt.date | None = None) -> HcpcsCode | None:
+        """The first of a product's codes that is its own (not NOC) and valid on the date (through `through`)."""
+        rows = (self.code(code, on) for code in codes)
+        return next(
+            (row for row in rows if row is not None and not row.noc and (through is None or row.valid_on(through))), None
+        )
+
     def specific_code(self, ndc: NdcProduct, on: dt.date | None) -> HcpcsCode | None:
-        """The product's own (not NOC) code valid on the date, from the NDC crosswalk and the codes it replaced."""
-        rows = (self.code(code, on) for code in self.product_codes(ndc))
-        return next((row for row in rows if row is not None and not row.noc), None)
+        """The product's own (not NOC) code valid on the date, from the NDC crosswalk and the codes linked to it."""
+        return self.own_code(self.product_codes(ndc), on)
 
 
 @attrs.frozen

@@ -18,7 +18,6 @@ Totals come before the claims they count, so each transaction is spooled
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import BinaryIO
@@ -46,6 +45,7 @@ from edi_ivig.reader import (
     Transaction,
     TransactionEnd,
 )
+from edi_ivig.reports.spool import Spool
 from edi_ivig.rules.base import Finding
 from edi_ivig.settings import Config
 from edi_ivig.x12.delimiters import WHITESPACE, Delimiters
@@ -73,38 +73,6 @@ class _Totals:
             self.accepted_amount += amount
 
 
-class _Spool:
-    """Segments written ahead of what must precede them, on disk beyond a few MB."""
-
-    def __init__(self) -> None:
-        self._file = tempfile.SpooledTemporaryFile(max_size=4 << 20, mode="w+", encoding="latin-1")
-        self._pending: list[str] = []  # one write per batch: the spool's write costs more than a segment
-        self.count = 0
-
-    def add(self, text: str) -> None:
-        self._pending.append(text)
-        self.count += 1
-        if len(self._pending) >= 1024:
-            self._flush()
-
-    def _flush(self) -> None:
-        self._file.write("".join(self._pending))
-        self._pending.clear()
-
-    def drain(self) -> Iterator[str]:
-        self._flush()
-        self._file.seek(0)
-        while chunk := self._file.read(1 << 16):
-            yield chunk
-        self._file.close()
-
-    def extend(self, other: _Spool) -> None:
-        self._flush()
-        for chunk in other.drain():
-            self._file.write(chunk)
-        self.count += other.count
-
-
 class Ack277:
     """A report (see Pipeline.run) that writes the 277CA to a binary stream."""
 
@@ -119,7 +87,7 @@ class Ack277:
         self._transactions = 0  # 277 transactions in the open 277 interchange
         self._transaction: Transaction | None = None  # the 837 transaction being acknowledged
         self._provider: Loop | None = None
-        self._body = self._block = _Spool()
+        self._body = self._block = Spool()
         self._hl = 0
         self._provider_hl = 0
         self._totals = self._provider_totals = _Totals()
@@ -159,13 +127,13 @@ class Ack277:
             self._write(self._isa_segment(), self._gs_segment())
         self._transaction = transaction
         self._provider = None
-        self._body, self._totals, self._hl = _Spool(), _Totals(), 2
+        self._body, self._totals, self._hl = Spool(), _Totals(), 2
 
     def _open_provider(self, raw: RawClaim) -> None:
         self._provider = raw.billing_provider
         self._hl += 1
         self._provider_hl = self._hl
-        self._block, self._provider_totals = _Spool(), _Totals()
+        self._block, self._provider_totals = Spool(), _Totals()
 
     def _close_provider(self) -> None:
         if self._provider is None:

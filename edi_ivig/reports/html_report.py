@@ -11,7 +11,6 @@ JSON report instead of growing without end.
 from __future__ import annotations
 
 import re
-import tempfile
 from collections import Counter
 from typing import Any, TextIO
 
@@ -22,6 +21,7 @@ from lxml.html import html_parser
 from edi_ivig.model import Claim, ServiceLine, format_number
 from edi_ivig.pipeline import ClaimResult, FileResult
 from edi_ivig.reader import Part, RawClaim
+from edi_ivig.reports.spool import Spool
 from edi_ivig.rules import BY_ID
 
 MAX_CLAIMS = 1000
@@ -67,7 +67,7 @@ class HtmlReport:
 
     def __init__(self, stream: TextIO):
         self._stream = stream
-        self._spool = tempfile.SpooledTemporaryFile(max_size=4 << 20, mode="w+", encoding="utf-8")
+        self._spool = Spool()
         self._shown = 0
         self._not_shown = 0
         self._by_rule: Counter[str] = Counter()
@@ -86,7 +86,7 @@ class HtmlReport:
             self._not_shown += 1
             return
         self._shown += 1
-        self._spool.write(etree.tostring(_claim_section(result), method="html", encoding="unicode"))
+        self._spool.add(etree.tostring(_claim_section(result), method="html", encoding="unicode"))
 
     def finish(self, result: FileResult) -> None:
         page = E.html(
@@ -103,10 +103,8 @@ class HtmlReport:
         html = "<!DOCTYPE html>\n" + etree.tostring(page, method="html", encoding="unicode")
         before, _, after = html.partition(f"<!--{_MARK}-->")
         self._stream.write(before)
-        self._spool.seek(0)
-        while chunk := self._spool.read(1 << 16):
+        for chunk in self._spool.drain():
             self._stream.write(chunk)
-        self._spool.close()
         self._stream.write(after)
         self._stream.flush()
 

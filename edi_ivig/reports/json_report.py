@@ -15,14 +15,11 @@ file as they come, so a large input does not hold its report in memory.
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from typing import Any, TextIO
 
 from edi_ivig.pipeline import ClaimResult, FileResult
 from edi_ivig.reader import Part, RawClaim
-
-SPOOL_IN_MEMORY = 4 << 20
+from edi_ivig.reports.spool import Spool
 
 
 def claim_entry(result: ClaimResult) -> dict[str, Any]:
@@ -47,9 +44,7 @@ class JsonReport:
 
     def __init__(self, stream: TextIO):
         self._stream = stream
-        self._spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, mode="w+", encoding="utf-8")
-        self._count = 0
-        self._pending: list[str] = []
+        self._spool = Spool()
 
     def part(self, part: Part) -> None:
         pass
@@ -57,15 +52,7 @@ class JsonReport:
     def claim(self, raw: RawClaim, result: ClaimResult) -> None:
         # dumps, not dump: only dumps uses the C encoder
         entry = json.dumps(claim_entry(result), ensure_ascii=False)
-        self._pending.append(entry)
-        self._count += 1
-        if len(self._pending) >= 1024:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self._pending:
-            self._spool.write(("" if self._count == len(self._pending) else ",\n    ") + ",\n    ".join(self._pending))
-            self._pending.clear()
+        self._spool.add(entry if not self._spool.count else ",\n    " + entry)
 
     def finish(self, result: FileResult) -> None:
         out = self._stream
@@ -73,12 +60,11 @@ class JsonReport:
         out.write("{\n")
         for key, value in head.items():
             out.write(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)},\n")
-        out.write('  "claims": [\n    ' if self._count else '  "claims": [')
-        self._flush()
-        self._spool.seek(0)
-        shutil.copyfileobj(self._spool, out)
-        self._spool.close()
-        out.write("\n  ],\n" if self._count else "],\n")
+        claims = self._spool.count
+        out.write('  "claims": [\n    ' if claims else '  "claims": [')
+        for chunk in self._spool.drain():
+            out.write(chunk)
+        out.write("\n  ],\n" if claims else "],\n")
         out.write(f'  "summary": {json.dumps(summary(result))},\n')
         warnings = [{"message": w.message, "segment": w.segment} for w in result.warnings]
         out.write(f'  "warnings": {json.dumps(warnings, ensure_ascii=False)}\n}}\n')

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from edi_ivig.model import Claim
 from edi_ivig.reference import HcpcsCode, NdcProduct, Reference
@@ -71,7 +71,7 @@ class CodeOnItsDates(Rule):
             product = ref.ndc(ndc)
             code = line.procedure.code
             if product is None:  # the code itself may name its product (C9072: Asceniv, later J1554)
-                own = _own_code(ref, ref.same_product(code), on)
+                own = ref.own_code(ref.same_product(code), on[0], on[-1])
                 if own is not None:
                     yield recode(line, None, rows[0].unit_mg, own, f"{message}; the same product's code then is {own.code}")
                     continue
@@ -84,7 +84,7 @@ class CodeOnItsDates(Rule):
                     " the NDC and the code must name the same product", line,
                 )
                 continue
-            own = _own_code(ref, ref.product_codes(product), on)
+            own = ref.own_code(ref.product_codes(product), on[0], on[-1])
             if own is None:
                 yield Problem(f"{message}; NDC {product.ndc} is {product.product}, which {_unclassified(ref, product, on[0])}", line)
                 continue
@@ -92,13 +92,7 @@ class CodeOnItsDates(Rule):
             yield recode(line, product, rows[0].unit_mg, own, message)
 
 
-def _own_code(ref: Reference, codes: tuple[str, ...], dates: list[dt.date]) -> HcpcsCode | None:
-    """The first of a product's codes that is its own (not NOC) and valid from the first date to the last."""
-    rows = (ref.code(code, dates[0]) for code in codes)
-    return next((row for row in rows if row is not None and not row.noc and row.valid_on(dates[-1])), None)
-
-
-def _validity(rows: tuple[HcpcsCode, ...]) -> str:
+def _validity(rows: Sequence[HcpcsCode]) -> str:
     """When a code may be billed, as a billing person says it: 'C9072 is valid only 2021-01-01..2021-03-31'."""
     spans = []
     for row in rows:

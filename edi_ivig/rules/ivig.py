@@ -51,11 +51,11 @@ class DrugLine:
 
 def drug_line(line: ServiceLine, claim: Claim, reference: Reference) -> DrugLine | None:
     code = reference.code(line.procedure.code, service_date(line, claim))
-    dates = line.date or claim.statement_period
-    if code is None and dates is not None and dates.is_range:
+    if code is None:
         # a range that starts before its code began is still that code's line: IG01 gives each
         # day its own line, and IG12 judges each day
-        code = reference.code(line.procedure.code, dates.end)
+        dates = line.date or claim.statement_period
+        code = reference.code(line.procedure.code, dates.end) if dates is not None and dates.is_range else None
     if code is None:
         return None
     product = reference.ndc(line.drug.ndc if line.drug else None)
