@@ -18,6 +18,7 @@ from decimal import Decimal
 import attrs
 
 from edi_ivig.errors import UnreadableInput
+from edi_ivig.line_amounts import AMOUNT_ELEMENTS, MODELLED
 from edi_ivig.reader import Envelope, Loop, RawClaim, Transaction
 from edi_ivig.x12.delimiters import WHITESPACE, Delimiters
 from edi_ivig.x12.segment import Segment, is_digits
@@ -180,6 +181,7 @@ class ServiceLine:
     charge: Decimal
     unit_basis: str  # UN units, MJ minutes, DA days
     units: Decimal | None
+    non_covered: Decimal | None  # SV207, 837I only
     diagnosis_pointers: tuple[int, ...]  # SV107, 837P only
     date: DateRange | None  # DTP*472
     control_number: str | None  # REF*6R
@@ -202,6 +204,20 @@ class ServiceLine:
             if segment.id == "HCP":
                 return "repricing (HCP)"
         return None
+
+    @property
+    def other_amounts(self) -> tuple[str, ...]:
+        """The amounts and quantities on the line that the model does not read (AMT, QTY, PS1,
+        CN1, HCP, SVD, CAS, ...), by element name: a fix cannot divide what it does not know."""
+        found = []
+        for segment in self.segments[1:]:
+            qualified = AMOUNT_ELEMENTS.get(segment.id)
+            if qualified is None:
+                continue
+            for position, name in qualified[1].items():
+                if (segment.id, position) not in MODELLED and segment.get(position):
+                    found.append(name)
+        return tuple(dict.fromkeys(found))
 
     @property
     def codes(self) -> frozenset[str]:
@@ -249,6 +265,7 @@ class ServiceLine:
         control_number: str | None = None,
         drug_quantity: Decimal | None = None,
         unit_basis: str | None = None,
+        non_covered: Decimal | None = None,
     ) -> ServiceLine:
         """A copy with the given fields changed, in the elements that hold them.
 
@@ -266,6 +283,10 @@ class ServiceLine:
             elements[3 + offset] = unit_basis
         if units is not None:
             elements[4 + offset] = format_number(units)
+        if non_covered is not None:
+            if offset == 0:
+                raise ValueError("an 837P line (SV1) has no non-covered amount")
+            elements[7] = format_number(non_covered)
         if elements:
             segments[1] = service.with_elements(elements)
         if dates is not None:
@@ -285,6 +306,7 @@ class ServiceLine:
             charge=self.charge if charge is None else charge,
             unit_basis=self.unit_basis if unit_basis is None else unit_basis,
             units=self.units if units is None else units,
+            non_covered=self.non_covered if non_covered is None else non_covered,
             diagnosis_pointers=self.diagnosis_pointers,
             date=self.date if dates is None else dates,
             control_number=self.control_number if control_number is None else control_number,
@@ -322,6 +344,7 @@ class ServiceLine:
         line = dict(
             number=_integer(lx, 1),
             revenue_code=None,
+            non_covered=None,
             diagnosis_pointers=(),
             date=None,
             control_number=None,
@@ -344,6 +367,7 @@ class ServiceLine:
                 charge=_amount(service, 3),
                 unit_basis=service.get(4),
                 units=_optional_amount(service, 5),
+                non_covered=_optional_amount(service, 7),
             )
         notes, ndc, quantity, unit, has_drug = [], None, None, None, False
         for segment in segments[2:]:

@@ -8,11 +8,14 @@ rules: it goes from the reader to the writer as the text it was read as.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from typing import BinaryIO, Protocol
 
 import attrs
 
+from edi_ivig import conservation
 from edi_ivig.errors import UnreadableInput
 from edi_ivig.log import claim_hash, get_logger
 from edi_ivig.model import Claim, ServiceLine, build_claim
@@ -25,6 +28,9 @@ from edi_ivig.writer import FilteringWriter, Writer
 # A claim the rules want but cannot read (a malformed amount or date on it) is passed
 # through unchanged with this finding, instead of failing the whole file.
 UNREADABLE_CLAIM = "IG00"
+# A claim whose fixes fail the conservation check (edi_ivig.conservation) is sent as read
+# with this finding: a rule's fix would have changed what the claim bills.
+NOT_CONSERVED = "IG99"
 MAX_PASSES = 5
 
 
@@ -161,8 +167,26 @@ class Pipeline:
             for rule in self.rules
             if (rule_settings := settings.rule(rule.id)).enabled and kind in rule.claim_types
         ]
-        original = claim
-        applied: list[Finding] = []  # fixes made, in order
+        fixed, applied, left = self._fix(claim, rules, ctx, raw.number)
+        if fixed is not claim:
+            refused = conservation.violations(claim, fixed, self.reference, settings)
+            if refused:
+                fixed, applied, left = claim, [], self._refused(claim, rules, ctx, settings, refused)
+        findings = tuple(_one_per_billed_line(applied + left))
+        if not self.fix:  # check says what fix would do and changes nothing
+            findings = tuple(
+                attrs.evolve(f, fixed=False, fix=self._safety(f.rule), fixable=True) if f.fixed else f for f in findings
+            )
+            return ClaimResult(raw.claim_id, raw.number, kind, findings, claim, None)
+        return ClaimResult(raw.claim_id, raw.number, kind, findings, claim, fixed if fixed is not claim else None)
+
+    def _fix(
+        self, claim: Claim, rules: list[tuple[Rule, RuleSettings, bool]], ctx: Context, number: int
+    ) -> tuple[Claim, list[Finding], list[Finding]]:
+        """Run the rules, applying the fixes they may apply: the claim as fixed, the fixes
+        made (in order) and what each rule still finds on it."""
+        settings = ctx.settings
+        applied: list[Finding] = []
         remaining: dict[str, list[Finding]] = {}  # each rule's unfixed problems on the claim it last saw
         # One fix can enable another (units corrected, then the days divide), so the rules go
         # round until each has looked at the claim as it now is without changing it.
@@ -184,13 +208,26 @@ class Pipeline:
             remaining[rule.id] = found
             unchanged_runs = 0 if changed else unchanged_runs + 1
         if unchanged_runs < len(rules):
-            get_logger().warning("fix_passes_exhausted", segment=raw.number, passes=MAX_PASSES)
-        left = [f for rule, _, _ in rules for f in remaining.get(rule.id, ())]
-        if not self.fix:  # check says what fix would do and changes nothing
-            applied = [attrs.evolve(f, fixed=False, fix=self._safety(f.rule), fixable=True) for f in applied]
-            return ClaimResult(raw.claim_id, raw.number, kind, tuple(applied + left), original, None)
-        edited = claim if claim is not original else None
-        return ClaimResult(raw.claim_id, raw.number, kind, tuple(applied + left), original, edited)
+            get_logger().warning("fix_passes_exhausted", segment=number, passes=MAX_PASSES)
+        return claim, applied, [f for rule, _, _ in rules for f in remaining.get(rule.id, ())]
+
+    def _refused(
+        self, claim: Claim, rules: list[tuple[Rule, RuleSettings, bool]], ctx: Context, settings: Settings,
+        refused: list[str],
+    ) -> list[Finding]:
+        """The findings on the claim as read when its fixes failed the conservation check: the
+        fixes are not applied (nor offered), and an error says what would not have been conserved."""
+        found = [
+            self._finding(rule, rule_settings, settings, claim, attrs.evolve(problem, edit=None), fixed=False)
+            for rule, rule_settings, _ in rules
+            for problem in rule.check(claim, ctx)
+        ]
+        message = (
+            "the fixes were not applied: they would not have conserved what the claim billed ("
+            + "; ".join(refused) + "); the claim is passed on as read. Please report this to edi-ivig's maintainers"
+        )
+        found.append(Finding(NOT_CONSERVED, "error", claim.id, None, message, False, settings.status_code(NOT_CONSERVED)))
+        return found
 
     def _safety(self, rule_id: str) -> str | None:
         return next((rule.fix for rule in self.rules if rule.id == rule_id), None)
@@ -285,6 +322,41 @@ class Pipeline:
         for report in reports:
             report.finish(result)
         return result
+
+
+def _one_per_billed_line(findings: Iterable[Finding]) -> Iterator[Finding]:
+    """One finding per rule, billed line (LX as read) and outcome.
+
+    The days a split made of one billed line keep its number, so what a rule finds on
+    each of them is said once, naming the days, not once a day at the same line.
+    """
+    groups: dict[tuple[object, ...], list[Finding]] = {}
+    for f in findings:
+        groups.setdefault((f.rule, f.line, f.fixed, f.severity, f.status_code, f.fix, f.fixable), []).append(f)
+    for group in groups.values():
+        messages = list(dict.fromkeys(f.message for f in group))
+        yield group[0] if len(messages) == 1 else attrs.evolve(group[0], message=_joined(messages))
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _joined(messages: list[str]) -> str:
+    """Messages that differ only in one date (the day of a split line) become one message naming the days."""
+    texts = {tuple(_DAY.split(m)) for m in messages}
+    dates = [_DAY.findall(m) for m in messages]
+    varying = [i for i in range(len(dates[0])) if len({d[i] for d in dates}) > 1] if len(texts) == 1 else []
+    if len(varying) != 1:
+        return " | ".join(messages)
+    at = varying[0]
+    days = sorted(dt.date.fromisoformat(d[at]) for d in dates)
+    if len(days) > 2 and all((b - a).days == 1 for a, b in zip(days, days[1:])):
+        named = f"each day of {days[0].isoformat()}..{days[-1].isoformat()}"
+    else:
+        named = ", ".join(d.isoformat() for d in days[:-1]) + f" and {days[-1].isoformat()}"
+    pieces = list(texts.pop())
+    shown = [*dates[0][:at], named, *dates[0][at + 1:]]
+    return "".join(piece + (shown[i] if i < len(shown) else "") for i, piece in enumerate(pieces))
 
 
 def _apply(claim: Claim, edit: ReplaceLine) -> Claim:

@@ -137,7 +137,7 @@ class Config:
         data = _parse(text, "default.toml", ids, None)
         missing = [f"options.{key}" for key in OPTIONS_SCHEMA if key not in data.get("options", {})]
         missing += [f"rules.{r}" for r in ids if set(data.get("rules", {}).get(r, {})) != set(RULE_SCHEMA)]
-        missing += [f"status_codes.{key}" for key in ("accepted", "received", "IG00", *ids) if key not in data.get("status_codes", {})]
+        missing += [f"status_codes.{key}" for key in ("accepted", "received", "IG00", "IG99", *ids) if key not in data.get("status_codes", {})]
         missing += [f"acknowledgment.{k}" for k in ACKNOWLEDGMENT_SCHEMA if k not in data.get("acknowledgment", {})]
         if missing:
             raise ConfigError(f"default.toml: {', '.join(missing)} must be set")
@@ -205,7 +205,7 @@ def _check(
             _expect_table(value, name, where)
             for code_key, code in value.items():
                 rule_id = code_key.split(".")[0]
-                if rule_id not in (*rule_ids, "IG00") and code_key not in ("accepted", "received"):
+                if rule_id not in (*rule_ids, "IG00", "IG99") and code_key not in ("accepted", "received"):
                     raise ConfigError(f"{name}: unknown key '{where}.{code_key}'")
                 problem = _status_code(code)
                 if problem:

@@ -345,7 +345,8 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
 def _text(result: ClaimResult) -> str:
     """STC12: what edi-ivig did and what is left, by rule (no claim content)."""
     fixed = sorted({f.rule for f in result.findings if f.fixed})
-    left = sorted({f.rule for f in result.findings if not f.fixed})
+    # a held claim names what held it: its errors, not its warnings
+    left = sorted({f.rule for f in result.findings if not f.fixed and (f.severity == "error" or not result.held)})
     parts = []
     if fixed:
         parts.append("CORRECTED " + " ".join(fixed))

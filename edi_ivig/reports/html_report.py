@@ -165,7 +165,8 @@ def _claim_section(result: ClaimResult) -> Any:
         findings,
     ]
     if result.changed and result.original is not None and result.edited is not None:
-        parts += [E.p("Service lines as billed:"), _lines(result.original), E.p("Service lines as sent:"),
+        after = "Service lines as corrected (held, not sent):" if result.held else "Service lines as sent:"
+        parts += [E.p("Service lines as billed:"), _lines(result.original), E.p(after),
                   _lines(result.edited, result.original)]
     return E.div(*parts, _class("claim"))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Mapping
 
 from rich.console import Console
 from rich.table import Table
@@ -23,13 +24,19 @@ def rows() -> list[dict[str, str]]:
             "claims": "/".join(sorted(rule.claim_types)),
             "severity": rule.severity,
             "fix": rule.fix or "none (flag only)",
-            "277CA": codes.status_code(rule.id),
+            "277CA": ", ".join(_status_codes(codes.status_codes, rule.id)),
             "policy": rule.policy,
             "source": rule.source,
             "example": rule.example,
         }
         for rule in sorted(RULES, key=lambda r: r.id)
     ]
+
+
+def _status_codes(codes: Mapping[str, str], rule_id: str) -> list[str]:
+    """Every 277CA code a rule can send: its own, then those of its checks ("IG05.units")."""
+    found = [codes[rule_id]] + [code for key, code in codes.items() if key.startswith(f"{rule_id}.")]
+    return list(dict.fromkeys(found))
 
 
 def render(fmt: str) -> str:

@@ -10,10 +10,6 @@ from edi_ivig.model import Claim, DateRange, ServiceLine, format_number
 from edi_ivig.rules.base import Context, Problem, ReplaceLine, Rule
 from edi_ivig.rules.ivig import MAX_LINES, describe, drug_lines, is_administration
 
-# Segments that carry amounts a split would have to divide: such a line is split by
-# hand, like one already priced or paid (`ServiceLine.priced_by`).
-_AMOUNT_SEGMENTS = {"PS1": "purchased service (PS1)", "AMT": "amounts (AMT)", "CN1": "contract (CN1)"}
-
 
 class PerDayLines(Rule):
     id = "IG01"
@@ -38,12 +34,13 @@ class PerDayLines(Rule):
 
     Why: {policy} ({source})
 
-    Fix (safe): each such line becomes one line per day (D8), with units, charge and 2410 CTP
-    quantity divided exactly (cents and remainders to the first days), REF*6R made unique
+    Fix (safe): each such line becomes one line per day (D8), with units, charge, the 837I
+    non-covered amount (SV207) and 2410 CTP quantity divided exactly (cents and remainders to the first days), REF*6R made unique
     (-1, -2, ...), everything else copied. The split is all or nothing for a claim, so drug and
     administration lines stay in step. No fix when units do not divide into whole units per day,
     when an initial-infusion line over the same days does not show one infusion a day, when a
-    line carries amounts or another payer's adjudication, or when the claim would exceed 50
+    line carries another amount or quantity (AMT, QTY, PS1, CN1, CAS; `edi_ivig.line_amounts`)
+    or another payer's adjudication, or when the claim would exceed 50
     (837P) / 999 (837I) lines.
     """
 
@@ -99,9 +96,10 @@ class PerDayLines(Rule):
             return "the line has no units"
         if line.units % days or line.units <= 0:
             return f"{format_number(line.units)} units do not divide into {days} days of whole units"
-        carried = next((_AMOUNT_SEGMENTS[s.id] for s in line.segments if s.id in _AMOUNT_SEGMENTS), None) or line.priced_by
-        if carried:
-            return f"the line carries {carried}; split it by hand"
+        if line.priced_by:
+            return f"the line carries {line.priced_by}; split it by hand"
+        if line.other_amounts:
+            return f"the line carries {', '.join(line.other_amounts)}, which a split would have to divide; split it by hand"
         for other in claim.lines:
             if (
                 other.date == line.date
@@ -124,13 +122,18 @@ def _split(line: ServiceLine, taken: set[str]) -> Iterator[ServiceLine]:
     units = line.units / len(days)
     charges = _divide(line.charge, len(days))
     quantities = _divide(line.drug.quantity, len(days)) if line.drug and line.drug.quantity is not None else None
-    # Most days share units, charge and quantity: edit those once, then each day's own parts.
-    base = line.edit(units=units, charge=charges[-1], drug_quantity=quantities[-1] if quantities else None)
+    non_covered = _divide(line.non_covered, len(days)) if line.non_covered is not None else None
+    # Most days share units, charge and amounts: edit those once, then each day's own parts.
+    base = line.edit(
+        units=units, charge=charges[-1], drug_quantity=quantities[-1] if quantities else None,
+        non_covered=non_covered[-1] if non_covered else None,
+    )
     for index, day in enumerate(days):
         yield base.edit(
             dates=DateRange(day, day),
             charge=charges[index] if charges[index] != base.charge else None,
             drug_quantity=quantities[index] if quantities and quantities[index] != quantities[-1] else None,
+            non_covered=non_covered[index] if non_covered and non_covered[index] != non_covered[-1] else None,
             control_number=_unique(line.control_number, index + 1, taken) if line.control_number else None,
         )
 

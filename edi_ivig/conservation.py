@@ -1,0 +1,232 @@
+"""The conservation check: what a claim billed before its fixes, it bills after.
+
+It runs once per claim a fix changed, between the fixes and the writer, and
+compares the claim as fixed with the claim as read. It reads the segments that
+would be written, not what a rule meant to do, so a rule that copies an amount
+onto every day of a split, drops a line or points at a diagnosis that is not
+there is caught here whatever the rule. A claim that fails is sent as read
+(`Pipeline.process`), with an error saying what would not have been conserved.
+
+What must hold, for each billed line (LX as read) and the lines it became:
+every amount and quantity (`line_amounts.AMOUNT_ELEMENTS`) adds up to the same,
+to the cent or unit; the days billed are the same; the units add up to the same,
+or the drug amount (units x the code's descriptor unit) does, or a unit fix set
+each line's units to its 2410 CTP dose; diagnosis pointers point at diagnoses
+that exist. For the claim: its header (CLM01, CLM02, diagnoses) and who it is
+for and from are unchanged, the line charges add up to what they did, and the
+lines fit the claim type's limit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from edi_ivig.errors import UnreadableInput
+from edi_ivig.line_amounts import AMOUNT_ELEMENTS, UNITS
+from edi_ivig.model import Claim, ServiceLine, amount, format_number
+from edi_ivig.reference import UNCLASSIFIED_DRUG_CODES, Reference
+from edi_ivig.rules.base import service_date
+from edi_ivig.rules.ivig import MAX_LINES, billing_units, grams_given
+from edi_ivig.settings import Settings
+
+
+def violations(before: Claim, after: Claim, reference: Reference, settings: Settings) -> list[str]:
+    """What the fixed claim does not conserve of the claim as read, in words; empty when all holds."""
+    try:  # judge the segments the writer will write, not what the rule's model says of them
+        after = after.with_lines([ServiceLine.from_segments(line.segments, line.delimiters) for line in after.lines])
+    except UnreadableInput as error:
+        return [f"a fixed line would not be readable ({error.what})"]
+    found = _identity(before, after)
+    if sum(line.charge for line in after.lines) != sum(line.charge for line in before.lines):
+        found.append(
+            f"the line charges add up to {format_number(sum(ln.charge for ln in after.lines))},"
+            f" not {format_number(sum(ln.charge for ln in before.lines))} as billed"
+        )
+    limit = max(MAX_LINES[before.kind], len(before.lines))
+    if len(after.lines) > limit:
+        found.append(f"{len(after.lines)} service lines, over the {before.kind} limit of {MAX_LINES[before.kind]}")
+    old, new = _by_billed_line(before.lines), _by_billed_line(after.lines)
+    for number in sorted(old.keys() | new.keys()):
+        lines_before, lines_after = old.get(number, []), new.get(number, [])
+        where = f"line {number}"
+        if not lines_after:
+            found.append(f"{where} would be dropped")
+            continue
+        if not lines_before:
+            found.append(f"{where} would be added (a line number that was not billed)")
+            continue
+        found += [f"{where}: {what}" for what in _line_violations(lines_before, lines_after, before, after, reference, settings)]
+    return found
+
+
+def _identity(before: Claim, after: Claim) -> list[str]:
+    found = []
+    if [s.elements for s in after.segments] != [s.elements for s in before.segments]:
+        found.append("the claim header (CLM through the segment before the first LX) would change")
+    for name in ("transaction", "billing_provider", "subscriber", "patient"):
+        if getattr(after, name) is not getattr(before, name) and getattr(after, name) != getattr(before, name):
+            found.append(f"the claim's {name.replace('_', ' ')} would change")
+    return found
+
+
+def _by_billed_line(lines: Iterable[ServiceLine]) -> dict[int, list[ServiceLine]]:
+    """Lines by LX01 as read: an edit keeps the number of the line it came from."""
+    groups: dict[int, list[ServiceLine]] = defaultdict(list)
+    for line in lines:
+        groups[line.number].append(line)
+    return groups
+
+
+def _line_violations(
+    before: Sequence[ServiceLine], after: Sequence[ServiceLine], claim_before: Claim, claim_after: Claim,
+    reference: Reference, settings: Settings,
+) -> list[str]:
+    found = []
+    totals_before, totals_after = _amounts(before), _amounts(after)
+    for key in sorted(totals_before.keys() | totals_after.keys(), key=str):
+        if key[0] in UNITS:
+            continue
+        was, now = totals_before.get(key, Decimal(0)), totals_after.get(key, Decimal(0))
+        if was != now:
+            found.append(f"{_name(key)} would add up to {_shown(now)}, not {_shown(was)} as billed")
+    units = _units_violation(before, after, claim_before, claim_after, reference, settings)
+    if units:
+        found.append(units)
+    days_before, days_after = _days(before, claim_before), _days(after, claim_after)
+    if days_after != days_before:
+        found.append(f"the days billed would be {_span(days_after)}, not {_span(days_before)}")
+    diagnoses, as_billed = len(claim_after.diagnoses), {line.diagnosis_pointers for line in before}
+    for line in after:
+        stray = [p for p in line.diagnosis_pointers if not 1 <= p <= diagnoses]
+        if stray and line.diagnosis_pointers not in as_billed:
+            found.append(f"diagnosis pointer {stray[0]} would point at no diagnosis (the claim has {diagnoses})")
+            break
+    return found
+
+
+def _amounts(lines: Iterable[ServiceLine]) -> dict[tuple, Decimal | Counter]:  # type: ignore[type-arg]
+    """Each amount element's total over the lines, keyed by (segment id, position) and qualifier."""
+    totals: dict[tuple, Decimal | Counter] = {}  # type: ignore[type-arg]
+    for line in lines:
+        for segment in line.segments[1:]:
+            qualified = AMOUNT_ELEMENTS.get(segment.id)
+            if qualified is None:
+                continue
+            qualifier_at, positions = qualified
+            qualifier = segment.get(qualifier_at) if qualifier_at else ""
+            for position in positions:
+                text = segment.get(position)
+                if not text:
+                    continue
+                key = ((segment.id, position), qualifier)
+                value = amount(text)
+                if value is None:  # not a number: the same texts must be carried over
+                    value = Counter([text])  # type: ignore[assignment]
+                    totals[key] = totals.get(key, Counter()) + value  # type: ignore[operator]
+                else:
+                    totals[key] = totals.get(key, Decimal(0)) + value  # type: ignore[operator]
+    return totals
+
+
+def _name(key: tuple) -> str:  # type: ignore[type-arg]
+    (segment_id, position), qualifier = key
+    name = AMOUNT_ELEMENTS[segment_id][1][position]
+    return f"{name} {qualifier}".rstrip() if qualifier else name
+
+
+def _shown(value: Decimal | Counter) -> str:  # type: ignore[type-arg]
+    return format_number(value) if isinstance(value, Decimal) else "a value that is not a number"
+
+
+def _units_violation(
+    before: Sequence[ServiceLine], after: Sequence[ServiceLine], claim_before: Claim, claim_after: Claim,
+    reference: Reference, settings: Settings,
+) -> str | None:
+    """None when the units are conserved: the same total under the same code and basis, the
+    same drug amount, or each line's units set to its CTP dose (a unit fix)."""
+    units_before, units_after = _total_units(before), _total_units(after)
+    same_billing = {(ln.procedure.code, ln.unit_basis) for ln in before} == {(ln.procedure.code, ln.unit_basis) for ln in after}
+    if same_billing and units_before == units_after:
+        return None
+    amount_before = _drug_amount(before, claim_before, reference)
+    if amount_before is not None and amount_before == _drug_amount(after, claim_after, reference):
+        return None
+    if all(_dose_units(line, claim_after, reference, settings) == line.units for line in after):
+        return None
+    if len(before) == len(after) == 1 and amount_before is not None:
+        # a recode without a CTP: the amount billed, in whole units of the new code
+        line = after[0]
+        unit_mg = _unit_mg(line, claim_after, reference)
+        if unit_mg and line.units == billing_units(amount_before / 1000, unit_mg, waste=_is_waste(line)):
+            return None
+    return (
+        f"the units would add up to {_shown(units_after)}, not {_shown(units_before)} as billed, and they are"
+        " neither the same amount of drug nor the dose in the 2410 CTP"
+    )
+
+
+def _total_units(lines: Iterable[ServiceLine]) -> Decimal:
+    return sum((line.units or Decimal(0) for line in lines), Decimal(0))
+
+
+def _unit_mg(line: ServiceLine, claim: Claim, reference: Reference) -> int | None:
+    """The code's descriptor unit on the line's date; for a code billed outside its dates, the
+    unit all its rows agree on (what the line as billed stood for)."""
+    code = reference.code(line.procedure.code, service_date(line, claim))
+    if code is not None:
+        return code.unit_mg
+    units = {row.unit_mg for row in reference.rows(line.procedure.code)}
+    return units.pop() if len(units) == 1 else None
+
+
+def _drug_amount(lines: Iterable[ServiceLine], claim: Claim, reference: Reference) -> Decimal | None:
+    """Milligrams the lines bill (units x descriptor unit), when every line is a drug billed in units."""
+    total = Decimal(0)
+    for line in lines:
+        unit_mg = _unit_mg(line, claim, reference)
+        if unit_mg is None or line.units is None or line.unit_basis != "UN":
+            return None
+        total += line.units * unit_mg
+    return total
+
+
+def _dose_units(line: ServiceLine, claim: Claim, reference: Reference, settings: Settings) -> Decimal | None:
+    """The units the line's 2410 CTP dose comes to under its code, when that can be known."""
+    if line.unit_basis != "UN":
+        return None
+    product = reference.ndc(line.drug.ndc if line.drug else None)
+    grams = grams_given(line, product)
+    if grams is None:
+        return None
+    unit_mg = _unit_mg(line, claim, reference)
+    if line.procedure.code in UNCLASSIFIED_DRUG_CODES:
+        if settings.noc_units == "one":
+            return Decimal(1)
+        own = reference.specific_code(product, service_date(line, claim)) if product else None
+        unit_mg = own.unit_mg if own else None
+    if unit_mg is None:
+        return None
+    return Decimal(billing_units(grams, unit_mg, waste=_is_waste(line)))
+
+
+def _is_waste(line: ServiceLine) -> bool:
+    return "JW" in line.procedure.modifiers
+
+
+def _days(lines: Iterable[ServiceLine], claim: Claim) -> frozenset[dt.date]:
+    days: set[dt.date] = set()
+    for line in lines:
+        dates = line.date or claim.statement_period
+        if dates is not None:
+            days.update(dates.start + dt.timedelta(days=i) for i in range(dates.days))
+    return frozenset(days)
+
+
+def _span(days: frozenset[dt.date]) -> str:
+    if not days:
+        return "none"
+    first, last = min(days), max(days)
+    return first.isoformat() if first == last else f"{first.isoformat()}..{last.isoformat()} ({len(days)} days)"
