@@ -22,6 +22,7 @@ from edi_ivig.model import Claim, ServiceLine, build_claim
 from edi_ivig.reader import Part, RawClaim, Reader, ReadStats, ReadWarning
 from edi_ivig.reference import Reference, default_reference
 from edi_ivig.rules import RULES, Context, Finding, Problem, ReplaceLine, Rule
+from edi_ivig.rules.ivig import facts_in_doubt
 from edi_ivig.settings import Config, RuleSettings, Settings
 from edi_ivig.writer import FilteringWriter, Writer
 
@@ -196,9 +197,7 @@ class Pipeline:
             runs += 1
             found, changed = [], False
             for problem in list(rule.check(claim, ctx)):
-                priced = problem.edit.line.priced_by if problem.edit is not None else None
-                if priced:  # an edit would no longer match what was priced or paid
-                    problem = attrs.evolve(problem, edit=None, message=f"{problem.message}. Not fixed: the line carries {priced}; correct it by hand")
+                problem = self._fixable(rule, problem, claim)
                 if apply and problem.edit is not None:
                     claim = _apply(claim, problem.edit)
                     applied.append(self._finding(rule, rule_settings, settings, claim, problem, fixed=True))
@@ -210,6 +209,20 @@ class Pipeline:
         if unchanged_runs < len(rules):
             get_logger().warning("fix_passes_exhausted", segment=number, passes=MAX_PASSES)
         return claim, applied, [f for rule, _, _ in rules for f in remaining.get(rule.id, ())]
+
+    def _fixable(self, rule: Rule, problem: Problem, claim: Claim) -> Problem:
+        """The problem without its edit when the edit cannot be shown right: the line was already
+        priced or paid as billed, or the facts the fix is computed from are in doubt."""
+        if problem.edit is None:
+            return problem
+        line = problem.edit.line
+        why = f"the line carries {line.priced_by}; correct it by hand" if line.priced_by else None
+        if why is None and rule.relies_on:
+            why = next((
+                f"{doubt}; no fix is computed from facts in doubt"
+                for facts, doubt in facts_in_doubt(line, claim, self.reference) if facts & rule.relies_on
+            ), None)
+        return attrs.evolve(problem, edit=None, message=f"{problem.message}. Not fixed: {why}") if why else problem
 
     def _refused(
         self, claim: Claim, rules: list[tuple[Rule, RuleSettings, bool]], ctx: Context, settings: Settings,

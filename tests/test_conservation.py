@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES
+import edi_ivig
+from conftest import CORPUS, FIXTURES
 from edi_ivig.model import DateRange
 from edi_ivig.pipeline import NOT_CONSERVED, Pipeline
 from edi_ivig.rules import RULES, Problem, ReplaceLine, Rule
@@ -209,3 +210,21 @@ def test_no_fix_of_the_product_breaks_conservation(data, unsafe):
     result = Pipeline(fix=True, unsafe_fixes=unsafe, rules=RULES).run(io.BytesIO(data), sink)
     refused = [f.message for f in result.findings if f.rule == NOT_CONSERVED]
     assert not refused, refused
+
+
+# -- every sample, through the hook ------------------------------------------------------------
+
+SAMPLES = sorted({*FIXTURES.rglob("input.x12"), *(FIXTURES / "read").glob("*.x12"), FIXTURES / "demo" / "claims.x12"})
+CORPUS_837 = [p for p in sorted(CORPUS.rglob("*")) if p.is_file() and p.name != "SOURCES.md"] if CORPUS.is_dir() else []
+
+
+@pytest.mark.parametrize("path", SAMPLES + CORPUS_837, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_no_sample_trips_the_check_through_process(path):
+    data = path.read_bytes()
+    for unsafe in (False, True):
+        try:
+            result = edi_ivig.process(data, mode="fix", unsafe_fixes=unsafe, hold_errors=True)
+        except edi_ivig.UnreadableInput:
+            return
+        assert not [f for f in result.findings if f.rule == NOT_CONSERVED]
+        assert all(f["rule"] != NOT_CONSERVED for c in result.report["claims"] for f in c["findings"])

@@ -98,6 +98,9 @@ class Rule:
     claim_types: ClassVar[frozenset[str]] = frozenset({"837P", "837I"})
     severity: ClassVar[str]  # default; the config may change it
     fix: ClassVar[str | None] = None  # "safe", "unsafe", or None when the rule only flags
+    # The reference facts a fix is computed from: "code" (the billed code's row: product, unit,
+    # dates), "ndc" (the NDC's row). The pipeline applies no fix whose facts are in doubt.
+    relies_on: ClassVar[frozenset[str]] = frozenset()
     example: ClassVar[str]
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:

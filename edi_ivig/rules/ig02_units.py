@@ -28,6 +28,7 @@ class UnitsPerDescriptor(Rule):
     source = "CMS HCPCS Level II descriptors (config/hcpcs_immune_globulin.csv); DOMAIN.md 'Units'"
     severity = "error"
     fix = "safe"
+    relies_on = frozenset({"code", "ndc"})
     example = "J1459 billed 300 units with CTP****300*ML of a 10% product: 30 g is 60 units of 500 mg"
     __doc__ = f"""{title}.
 

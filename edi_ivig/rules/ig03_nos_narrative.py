@@ -31,6 +31,7 @@ class NosNarrative(Rule):
     )
     severity = "error"
     fix = "safe"
+    relies_on = frozenset({"ndc"})
     example = "J1599 with an empty SV101-7 and NDC 44206043690 gets 'PRIVIGEN 10% 30 G IV NDC 44206043690'"
     __doc__ = f"""{title}.
 

@@ -19,6 +19,7 @@ class SpecificCode(Rule):
     source = "Practitioner guidance (seed 004); CMS HCPCS effective dates (config/hcpcs_immune_globulin.csv)"
     severity = "warning"
     fix = "unsafe"
+    relies_on = frozenset({"ndc"})
     example = "J1599 with NDC 44206043690 (Privigen) on 2026-10-05: bill J1459, units converted to its 500 mg"
     __doc__ = f"""{title}.
 

@@ -24,6 +24,7 @@ class CodeOnItsDates(Rule):
     )
     severity = "error"
     fix = "unsafe"
+    relies_on = frozenset({"code", "ndc"})
     example = (
         "C9072 for Asceniv (NDC 69800025001) on 2022-03-01, after C9072 ended on 2021-03-31: bill J1554,"
         " Asceniv's code on that date, in units of its 500 mg"

@@ -66,6 +66,28 @@ def drug_line(line: ServiceLine, claim: Claim, reference: Reference) -> DrugLine
     return None
 
 
+def facts_in_doubt(line: ServiceLine, claim: Claim, reference: Reference) -> list[tuple[frozenset[str], str]]:
+    """What is in doubt about a drug line's facts, each with the facts it concerns ("code", "ndc").
+
+    A fix computed from facts that disagree (a code and an NDC of different products) or
+    that are not known (a code whose first date is not in the table) cannot be shown right.
+    """
+    code = reference.code(line.procedure.code, service_date(line, claim))
+    if code is None or not code.is_immune_globulin_drug:
+        return []
+    doubts = []
+    if code.effective_from is None:
+        doubts.append((frozenset({"code"}), f"the first date of service of {code.code} is not confirmed in the HCPCS table"))
+    product = reference.ndc(line.drug.ndc if line.drug else None)
+    if product is not None and not code.noc and code.code not in reference.product_codes(product):
+        doubts.append((
+            frozenset({"code", "ndc"}),
+            f"{code.code} is {code.product} but NDC {product.ndc} is {product.product}, whose code is {product.hcpcs},"
+            " and which of the two is right is not known",
+        ))
+    return doubts
+
+
 def drug_lines(claim: Claim, ctx: Context) -> list[DrugLine]:
     """The claim's immune globulin drug lines, in order (worked out once per claim object)."""
     return ctx.remember(
