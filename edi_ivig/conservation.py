@@ -7,7 +7,7 @@ onto every day of a split, drops a line or points at a diagnosis that is not
 there is caught here whatever the rule. A claim that fails is sent as read
 (`Pipeline.process`), with an error saying what would not have been conserved.
 
-What must hold, for each billed line (LX as read) and the lines it became:
+What must hold, for each billed line and the lines it became:
 every amount and quantity (`line_amounts.AMOUNT_ELEMENTS`) adds up to the same,
 to the cent or unit; the days billed are the same; the units add up to the same,
 or the drug amount (units x the code's descriptor unit) does, or a unit fix set
@@ -36,7 +36,9 @@ from edi_ivig.settings import Settings
 def violations(before: Claim, after: Claim, reference: Reference, settings: Settings) -> list[str]:
     """What the fixed claim does not conserve of the claim as read, in words; empty when all holds."""
     try:  # judge the segments the writer will write, not what the rule's model says of them
-        after = after.with_lines([ServiceLine.from_segments(line.segments, line.delimiters) for line in after.lines])
+        after = after.with_lines(
+            [ServiceLine.from_segments(line.segments, line.delimiters, line.position) for line in after.lines]
+        )
     except UnreadableInput as error:
         return [f"a fixed line would not be readable ({error.what})"]
     found = _identity(before, after)
@@ -49,9 +51,9 @@ def violations(before: Claim, after: Claim, reference: Reference, settings: Sett
     if len(after.lines) > limit:
         found.append(f"{len(after.lines)} service lines, over the {before.kind} limit of {MAX_LINES[before.kind]}")
     old, new = _by_billed_line(before.lines), _by_billed_line(after.lines)
-    for number in sorted(old.keys() | new.keys()):
-        lines_before, lines_after = old.get(number, []), new.get(number, [])
-        where = f"line {number}"
+    for position in sorted(old.keys() | new.keys()):
+        lines_before, lines_after = old.get(position, []), new.get(position, [])
+        where = f"line {(lines_before or lines_after)[0].number}"
         if not lines_after:
             found.append(f"{where} would be dropped")
             continue
@@ -73,10 +75,10 @@ def _identity(before: Claim, after: Claim) -> list[str]:
 
 
 def _by_billed_line(lines: Iterable[ServiceLine]) -> dict[int, list[ServiceLine]]:
-    """Lines by LX01 as read: an edit keeps the number of the line it came from."""
+    """Lines by the billed line they came from: an edit keeps the position of the line it edits."""
     groups: dict[int, list[ServiceLine]] = defaultdict(list)
     for line in lines:
-        groups[line.number].append(line)
+        groups[line.position].append(line)
     return groups
 
 

@@ -176,6 +176,7 @@ class ServiceLine:
     """
 
     number: int  # LX01 as read
+    position: int  # where the line stood in its claim as read, from 0: LX01 may repeat, this does not
     procedure: Procedure
     revenue_code: str | None  # SV201, 837I only
     charge: Decimal
@@ -301,6 +302,7 @@ class ServiceLine:
             drug = Drug(drug.ndc, drug_quantity, drug.unit)
         return ServiceLine(
             number=self.number,
+            position=self.position,
             procedure=self.procedure if procedure is None else procedure,
             revenue_code=self.revenue_code,
             charge=self.charge if charge is None else charge,
@@ -337,12 +339,13 @@ class ServiceLine:
         return where
 
     @classmethod
-    def from_segments(cls, segments: Sequence[Segment], delimiters: Delimiters) -> ServiceLine:
+    def from_segments(cls, segments: Sequence[Segment], delimiters: Delimiters, position: int = 0) -> ServiceLine:
         lx, service = segments[0], segments[1] if len(segments) > 1 else None
         if service is None or service.id not in ("SV1", "SV2"):
             raise UnreadableInput("the service line has no SV1 or SV2 right after its LX", segment=lx.number)
         line = dict(
             number=_integer(lx, 1),
+            position=position,
             revenue_code=None,
             non_covered=None,
             diagnosis_pointers=(),
@@ -455,7 +458,8 @@ def build_claim(raw: RawClaim) -> Claim:
     dates = tuple(ClaimDate(s.get(1), _dates(s)) for s in header if s.id == "DTP" and s.get(2) in ("D8", "RD8"))
     starts = [i for i, s in enumerate(line_segments) if s.id == "LX"] + [len(line_segments)]
     lines = tuple(
-        ServiceLine.from_segments(line_segments[a:b], d) for a, b in zip(starts, starts[1:])
+        ServiceLine.from_segments(line_segments[a:b], d, position)
+        for position, (a, b) in enumerate(zip(starts, starts[1:]))
     )
     return Claim(
         id=clm.get(1),

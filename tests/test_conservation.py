@@ -214,7 +214,10 @@ def test_no_fix_of_the_product_breaks_conservation(data, unsafe):
 
 # -- every sample, through the hook ------------------------------------------------------------
 
-SAMPLES = sorted({*FIXTURES.rglob("input.x12"), *(FIXTURES / "read").glob("*.x12"), FIXTURES / "demo" / "claims.x12"})
+SAMPLES = sorted({
+    *FIXTURES.rglob("input.x12"), *(FIXTURES / "read").glob("*.x12"), *(FIXTURES / "fuzz").glob("*.x12"),
+    FIXTURES / "demo" / "claims.x12",
+})
 CORPUS_837 = [p for p in sorted(CORPUS.rglob("*")) if p.is_file() and p.name != "SOURCES.md"] if CORPUS.is_dir() else []
 
 

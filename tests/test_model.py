@@ -129,4 +129,4 @@ def test_an_edited_line_parses_back_to_itself(line, units, charge, start, length
         edited = edited.with_drug_quantity(Decimal("12.5"))
     if line.control_number:
         edited = edited.with_control_number(line.control_number + "-1")
-    assert ServiceLine.from_segments(edited.segments, edited.delimiters) == edited
+    assert ServiceLine.from_segments(edited.segments, edited.delimiters, edited.position) == edited
