@@ -215,9 +215,12 @@ class ServiceLine:
             qualified = AMOUNT_ELEMENTS.get(segment.id)
             if qualified is None:
                 continue
-            for position, name in qualified[1].items():
+            qualifier_at, positions = qualified
+            for position, name in positions.items():
                 if (segment.id, position) not in MODELLED and segment.get(position):
-                    found.append(name)
+                    code = segment.get(qualifier_at) if qualifier_at else ""
+                    qualifier = f", {segment.id}{qualifier_at:02d} {code}" if code.isalnum() and len(code) <= 3 else ""
+                    found.append(f"{name[:-1]}{qualifier})")
         return tuple(dict.fromkeys(found))
 
     @property
