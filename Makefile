@@ -9,6 +9,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SAMPLE := fixtures/demo/claims.x12
+DEMO_CONFIG := fixtures/demo/payers.toml
 OUT    := demo-out
 
 .PHONY: demo test clean
@@ -24,10 +25,16 @@ demo: $(STAMP)
 	@$(BIN)/edi-ivig rules
 	@echo; echo "== edi-ivig check $(SAMPLE)      (report only)"
 	@$(BIN)/edi-ivig check $(SAMPLE) || true
-	@echo; echo "== edi-ivig fix $(SAMPLE) -o $(OUT)/claims.fixed.x12      (safe fixes)"
-	@$(BIN)/edi-ivig fix $(SAMPLE) -o $(OUT)/claims.fixed.x12 || true
+	@echo; echo "== edi-ivig fix $(SAMPLE) -o $(OUT)/claims.fixed.x12 --config $(DEMO_CONFIG) --277 ... --json ... --html ..."
+	@echo "   (safe fixes, and the per-day split the payer's section in $(DEMO_CONFIG) applies)"
+	@$(BIN)/edi-ivig fix $(SAMPLE) -o $(OUT)/claims.fixed.x12 --config $(DEMO_CONFIG) \
+		--277 $(OUT)/claims.277 --json $(OUT)/claims.json --html $(OUT)/claims.html || true
 	@echo; echo "== what changed (diff of the two files, one segment per line)"
 	@diff -u $(SAMPLE) $(OUT)/claims.fixed.x12 || true
+	@echo; echo "== the 277CA for the submitter, $(OUT)/claims.277 (what happened to each claim)"
+	@tr '~' '\n' < $(OUT)/claims.277 | grep -E '^(TRN|STC)' || true
+	@echo; echo "== the reports: $(OUT)/claims.json (for machines), $(OUT)/claims.html (open it in a browser)"
+	@$(BIN)/python -c "import json; print(json.dumps(json.load(open('$(OUT)/claims.json'))['summary']))"
 	@echo; echo "== edi-ivig validate $(OUT)/claims.fixed.x12      (pyx12, implementation guide 005010X222A1)"
 	@$(BIN)/edi-ivig validate $(OUT)/claims.fixed.x12 --999 $(OUT)/claims.fixed.999
 

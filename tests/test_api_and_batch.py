@@ -124,7 +124,7 @@ def test_batch_holds_errors_as_fix_does(tmp_path):
     inbox, out = tmp_path / "in", tmp_path / "out"
     inbox.mkdir()
     (inbox / "demo.x12").write_bytes(DEMO.read_bytes())  # two of its four claims keep an error
-    (inbox / "clean.x12").write_bytes(READABLE[0].read_bytes())
+    (inbox / "clean.x12").write_bytes((FIXTURES / "read" / "837i-ivig-outpatient.x12").read_bytes())
     out.mkdir()
     (out / "clean.x12.held").write_bytes(b"left from an earlier run")
     result = CliRunner().invoke(main, ["batch", str(inbox), str(out), "--workers", "2", "--hold-errors"])

@@ -24,9 +24,9 @@ def test_check_prints_a_summary_and_the_findings_and_exits_1_on_errors():
     result = invoke("check", CLINIC, CLEAN)
     assert result.exit_code == 1, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("  NWI-0001 line 1: IG01 error [A7:187] (safe fix: `fix` applies it) J1459-JZ on 2026-10-05..2026-10-09")
+    assert lines[0].startswith("  NWI-0001 line 1: IG01 error [A7:187] (unsafe fix: needs --unsafe-fixes) J1459-JZ on 2026-10-05..2026-10-09")
     assert lines[3] == (
-        f"{CLINIC}: 837P, 2 claim(s), 5 service line(s); 3 finding(s): 3 error(s), 3 that `fix` would correct"
+        f"{CLINIC}: 837P, 2 claim(s), 5 service line(s); 3 finding(s): 3 error(s), 0 that `fix` would correct"
     )
     assert lines[4] == f"{CLEAN}: 837I, 1 claim(s), 3 service line(s); no findings"
     assert len(lines) == 5
@@ -51,9 +51,19 @@ def test_fix_writes_the_output_atomically(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fixed.x12"]
 
 
-def test_fix_applies_safe_fixes_and_exits_0_when_no_error_is_left(tmp_path):
+def test_fix_applies_safe_fixes_only_and_exits_1_when_errors_are_left(tmp_path):
     output = tmp_path / "fixed.x12"
     result = invoke("fix", CLINIC, "-o", output)
+    assert result.exit_code == 1, result.stderr
+    assert "3 finding(s): 0 fixed, 3 error(s) left" in result.stdout
+    assert output.read_bytes() == CLINIC.read_bytes()  # the even split is unsafe: offered, not applied
+
+
+def test_fix_applies_what_a_payers_config_section_declares_safe_and_exits_0(tmp_path):
+    config = tmp_path / "payers.toml"
+    config.write_text('[payer."00999".rules.IG01]\nfix = "always"  # this payer\'s protocol: equal daily doses\n')
+    output = tmp_path / "fixed.x12"
+    result = invoke("fix", CLINIC, "-o", output, "--config", config)
     assert result.exit_code == 0, result.stderr
     assert "3 finding(s): 3 fixed, 0 error(s) left" in result.stdout
     assert output.read_bytes().count(b"DTP*472*D8*") == 17  # 15 split lines, the visit, the other claim

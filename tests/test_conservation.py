@@ -145,7 +145,7 @@ def test_a_refused_claim_is_held_with_hold_errors():
 
 def test_the_real_split_divides_the_non_covered_amount():
     sink = io.BytesIO()
-    result = Pipeline(fix=True).run(io.BytesIO(INSTITUTIONAL), sink)
+    result = Pipeline(fix=True, unsafe_fixes=True).run(io.BytesIO(INSTITUTIONAL), sink)
     out = sink.getvalue().decode()
     assert not [f for f in result.findings if f.rule == NOT_CONSERVED]
     assert out.count("**100.01~") == 1 and out.count("*UN*140**100~") == 2

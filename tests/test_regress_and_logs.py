@@ -142,7 +142,7 @@ def test_logs_are_quiet_by_default_and_json_lines_on_request(tmp_path):
     verbose = _edi_ivig("-v", "--log-format", "json", "fix", str(demo), "-o", str(tmp_path / "o.x12"))
     events = [json.loads(line) for line in verbose.stderr.decode().splitlines()]
     done = next(e for e in events if e["event"] == "file_done")
-    assert (done["level"], done["claims"], done["changed"]) == ("info", 4, 3)
+    assert (done["level"], done["claims"], done["changed"]) == ("info", 4, 2)
     debug = _edi_ivig("-vv", "--log-format", "json", "check", str(demo))
     checked = [json.loads(line) for line in debug.stderr.decode().splitlines() if "claim_checked" in line]
     assert len(checked) == 3 and all(len(e["claim"]) == 16 for e in checked)

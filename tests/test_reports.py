@@ -136,7 +136,8 @@ def test_277ca_totals_add_up_to_the_claims():
 def test_277ca_says_what_happened_to_each_claim():
     _, _, _, ack, _, _ = run_all(DEMO.read_bytes(), hold=True)
     text = ack.decode()
-    assert "TRN*2*DEMO-1~\nSTC*A7:453*20261101*U*22930.88********EDI-IVIG CORRECTED IG01, HELD FOR IG06~" in text
+    # the even split is unsafe by default: DEMO-1 is held for it and for the visit without 25
+    assert "TRN*2*DEMO-1~\nSTC*A7:187*20261101*U*22930.88******A7:453**EDI-IVIG HELD FOR IG01 IG06~" in text
     assert "SVC*HC:99214*150*****1~\nSTC*A7:453*20261101*U~\nREF*FJ*D1L4~" in text  # the line with the error
     assert "TRN*2*DEMO-4~\nSTC*A2:20*20261101*WQ*125~" in text  # untouched, accepted
     assert "ISA*00*          *00*          *ZZ*EXAMPLEMAC     *ZZ*NWINFUSION" in text  # sender and receiver swapped
@@ -202,8 +203,9 @@ def test_json_report_of_the_demo():
     assert report["transaction"] == "837P" and report["mode"] == "fix"
     first = report["claims"][0]["findings"][0]
     assert first == {
-        "rule": "IG01", "severity": "error", "line": 1, "fixed": True, "status_code": "A7:187",
-        "message": "J1561-JZ on 2026-10-05..2026-10-09: 5 days on one line; the dose of each day goes on its own line with that date",
+        "rule": "IG01", "severity": "error", "line": 1, "fixed": False, "status_code": "A7:187",
+        "message": "J1561-JZ on 2026-10-05..2026-10-09: 5 days on one line; the dose of each day goes on its own line with that date;"
+        " splitting it evenly assumes the dose was the same each day: confirm each day's in the infusion record",
     }
 
 

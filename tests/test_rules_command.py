@@ -24,7 +24,7 @@ def test_rules_json_lists_ids_and_fix_safety():
     result = CliRunner().invoke(main, ["rules", "--format", "json"])
     data = json.loads(result.stdout)
     assert [(r["id"], r["fix"]) for r in data][:4] == [
-        ("IG01", "safe"), ("IG02", "safe"), ("IG03", "safe"), ("IG04", "unsafe")
+        ("IG01", "unsafe"), ("IG02", "safe"), ("IG03", "safe"), ("IG04", "unsafe")
     ]
 
 

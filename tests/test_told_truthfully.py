@@ -45,7 +45,7 @@ def test_the_html_does_not_show_a_held_claims_lines_as_sent():
     data = (FIXTURES / "rules" / "IG01" / "837p-five-day-course-split" / "input.x12").read_bytes()
     # the five-day split applies, then an error no fix corrects holds the claim
     data = data.replace(b"HI*ABK:G6181", b"HI*ABK:Z0000*ABF:G6181", 1)
-    config = Config.load(overrides={"rules": {"IG10": {"severity": "error"}}})
+    config = Config.load(overrides={"rules": {"IG10": {"severity": "error"}, "IG01": {"fix": "always"}}})
     ack, html = io.BytesIO(), io.StringIO()
     result = Pipeline(config, fix=True).run(
         io.BytesIO(data), io.BytesIO(), held=io.BytesIO(), reports=[Ack277(ack, config), HtmlReport(html)]

@@ -21,7 +21,7 @@ class PerDayLines(Rule):
     )
     source = "CMS MAC Billing and Coding article A59105, Off-Label Use of IVIG (seed 000)"
     severity = "error"
-    fix = "safe"
+    fix = "unsafe"
     example = (
         "J1459 280 units, 23800.00, DTP*472*RD8*20261005-20261009 becomes five lines of 56 units and"
         " 4760.00 with DTP*472*D8 for each day; the 96365/96366 lines over the same days are split too"
@@ -34,9 +34,12 @@ class PerDayLines(Rule):
 
     Why: {policy} ({source})
 
-    Fix (safe): each such line becomes one line per day (D8), with units, charge, the 837I
-    non-covered amount (SV207) and 2410 CTP quantity divided exactly (cents and remainders to the first days), REF*6R made unique
-    (-1, -2, ...), everything else copied. The split is all or nothing for a claim, so drug and
+    Fix (unsafe: dividing evenly asserts that each day's dose was the same, which the claim does
+    not say; loading regimens are not even. POLICY-REVIEW R6, MCPM ch. 17 section 10. A payer
+    section of the config can apply it where the protocol is equal daily doses: [rules.IG01]
+    fix = "always"): each such line becomes one line per day (D8), with units, charge, the 837I
+    non-covered amount (SV207) and 2410 CTP quantity divided exactly (cents and remainders to the
+    first days), REF*6R made unique (-1, -2, ...), everything else copied. The split is all or nothing for a claim, so drug and
     administration lines stay in step. No fix when units do not divide into whole units per day,
     when an initial-infusion line over the same days does not show one infusion a day, when a
     line carries another amount or quantity (AMT, QTY, PS1, CN1, CAS; `edi_ivig.line_amounts`)
@@ -76,7 +79,7 @@ class PerDayLines(Rule):
             if because:
                 yield Problem(f"{message}. Not split: {because}", line)
             else:
-                yield Problem(message, line, ReplaceLine(line, tuple(_split(line, taken))))
+                yield Problem(f"{message}; splitting it evenly assumes {what} was the same each day: confirm each day's in the infusion record", line, ReplaceLine(line, tuple(_split(line, taken))))
 
     def _undated(self, claim: Claim, drugs: list) -> Iterator[Problem]:  # type: ignore[type-arg]
         period = claim.statement_period
