@@ -91,7 +91,8 @@ def _line_violations(
     for key in sorted(totals_before.keys() | totals_after.keys(), key=str):
         if key[0] in UNITS:
             continue
-        was, now = totals_before.get(key, Decimal(0)), totals_after.get(key, Decimal(0))
+        nothing = (Decimal(0), Counter())
+        was, now = totals_before.get(key, nothing), totals_after.get(key, nothing)
         if was != now:
             found.append(f"{_name(key)} would add up to {_shown(now)}, not {_shown(was)} as billed")
     units = _units_violation(before, after, claim_before, claim_after, reference, settings)
@@ -109,9 +110,10 @@ def _line_violations(
     return found
 
 
-def _amounts(lines: Iterable[ServiceLine]) -> dict[tuple, Decimal | Counter]:  # type: ignore[type-arg]
-    """Each amount element's total over the lines, keyed by (segment id, position) and qualifier."""
-    totals: dict[tuple, Decimal | Counter] = {}  # type: ignore[type-arg]
+def _amounts(lines: Iterable[ServiceLine]) -> dict[tuple[tuple[str, int], str], tuple[Decimal, Counter[str]]]:
+    """Each amount element's total over the lines, keyed by (segment id, position) and qualifier;
+    texts that are not numbers are counted, so they too must be carried over as they were."""
+    totals: dict[tuple[tuple[str, int], str], tuple[Decimal, Counter[str]]] = {}
     for line in lines:
         for segment in line.segments[1:]:
             qualified = AMOUNT_ELEMENTS.get(segment.id)
@@ -124,23 +126,23 @@ def _amounts(lines: Iterable[ServiceLine]) -> dict[tuple, Decimal | Counter]:  #
                 if not text:
                     continue
                 key = ((segment.id, position), qualifier)
+                total, texts = totals.get(key, (Decimal(0), Counter()))
                 value = amount(text)
-                if value is None:  # not a number: the same texts must be carried over
-                    value = Counter([text])  # type: ignore[assignment]
-                    totals[key] = totals.get(key, Counter()) + value  # type: ignore[operator]
-                else:
-                    totals[key] = totals.get(key, Decimal(0)) + value  # type: ignore[operator]
+                totals[key] = (total + value, texts) if value is not None else (total, texts + Counter([text]))
     return totals
 
 
-def _name(key: tuple) -> str:  # type: ignore[type-arg]
+def _name(key: tuple[tuple[str, int], str]) -> str:
     (segment_id, position), qualifier = key
     name = AMOUNT_ELEMENTS[segment_id][1][position]
-    return f"{name} {qualifier}".rstrip() if qualifier else name
+    shown = qualifier.isalnum() and len(qualifier) <= 3  # a qualifier code, not text from elsewhere
+    return f"{name[:-1]}, {segment_id}01 {qualifier})" if qualifier and shown else name
 
 
-def _shown(value: Decimal | Counter) -> str:  # type: ignore[type-arg]
-    return format_number(value) if isinstance(value, Decimal) else "a value that is not a number"
+def _shown(value: tuple[Decimal, Counter[str]] | Decimal) -> str:
+    total, texts = value if isinstance(value, tuple) else (value, Counter())
+    extra = sum(texts.values())
+    return format_number(total) + (f" and {extra} value(s) that are not numbers" if extra else "")
 
 
 def _units_violation(
