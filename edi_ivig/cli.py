@@ -2,7 +2,8 @@
 
 Exit codes: 0 done and no error finding remains; 1 done and error findings
 remain (validate: guide errors; regress: a case failed); 2 usage error (a bad
-option or config file); 3 an input is unreadable or not an 837 (the message
+option or config file, two outputs naming one file, an output over the input);
+3 an input is unreadable or not an 837 (the message
 says where).
 """
 
@@ -16,7 +17,7 @@ import click
 
 from edi_ivig import __version__, log
 from edi_ivig.errors import UnreadableInput
-from edi_ivig.files import atomic_output, atomic_text_output, open_input, same_file
+from edi_ivig.files import atomic_output, atomic_text_output, file_key, open_input
 from edi_ivig.pipeline import FileResult, Pipeline, Report
 from edi_ivig.reports.ack277 import Ack277
 from edi_ivig.reports.html_report import HtmlReport
@@ -57,8 +58,8 @@ def main(verbose: int, log_format: str) -> None:
       edi-ivig regress fixtures/rules           re-run regression cases
 
     Exit codes: 0 done, no error finding left; 1 error findings left (validate:
-    guide errors; regress: a case failed); 2 usage error; 3 input unreadable or
-    not an 837.
+    guide errors; regress: a case failed); 2 usage error (also: two outputs that
+    are one file); 3 input unreadable or not an 837.
     """
     log.configure(verbose, log_format)
 
@@ -82,8 +83,15 @@ def _fail_unreadable(name: str, error: UnreadableInput) -> None:
 
 
 def report_options(several: bool):  # type: ignore[no-untyped-def]
-    """--json, --277 and --html, shared by check (several inputs) and fix (one)."""
-    where = " (with several INPUTs: a directory, one file per input)" if several else ""
+    """--json, --277 and --html, shared by check (several inputs) and fix (one).
+
+    "-" is accepted by both (as -o is) and refused by fix before any work: stdout carries
+    one output at most, and in fix that is the corrected 837.
+    """
+    if several:
+        where = " (- for stdout: one report at most, one INPUT; with several INPUTs: a directory, one file per input)"
+    else:
+        where = " (a file: stdout is for the corrected 837 only)"
 
     def add(command):  # type: ignore[no-untyped-def]
         for flag, what in (
@@ -92,7 +100,7 @@ def report_options(several: bool):  # type: ignore[no-untyped-def]
             ("--json", "the JSON report (README: JSON report)"),
         ):
             command = click.option(
-                flag, f"{flag[2:].replace('277', 'ack')}_path", type=click.Path(allow_dash=False), default=None,
+                flag, f"{flag[2:].replace('277', 'ack')}_path", type=click.Path(allow_dash=True), default=None,
                 help=f"Write {what} here{where}.",
             )(command)
         return command
@@ -134,27 +142,42 @@ def _run(
         return pipeline.run(source, sink, name=name, held=held_sink, reports=reports, keep=False)
 
 
+FLAGS = {"json": "--json", "ack": "--277", "html": "--html"}
+
+
 def _check_report_paths(inputs: tuple[str, ...], paths: dict[str, str | None], named: list[dict[str, str | None]]) -> None:
-    """Refuse, before any work, reports that would overwrite an input or each other."""
-    if len(inputs) > 1:
-        for flag, path in paths.items():
-            if path and not Path(path).is_dir():
-                raise click.UsageError(f"with several INPUTs, --{flag.replace('ack', '277')} must name an existing directory")
-    writers: dict[str, str] = {}
-    for name, reports in zip(inputs, named, strict=True):
-        _check_outputs(name, *reports.values())
-        for path in filter(None, reports.values()):
-            first = writers.setdefault(str(Path(path).resolve()), name)
-            if first != name:
-                raise click.UsageError(f"{first} and {name} would both write {path}: give the inputs different names")
+    """Refuse, before any work, reports that would overwrite an input or each other, or share stdout."""
+    several = len(inputs) > 1
+    to_stdout = [FLAGS[kind] for kind, path in paths.items() if path == "-"]
+    if len(to_stdout) > 1:
+        raise click.UsageError(f"{' and '.join(to_stdout)} are all -: stdout takes one report at most")
+    if several:
+        for kind, path in paths.items():
+            if path and (path == "-" or not Path(path).is_dir()):
+                raise click.UsageError(f"with several INPUTs, {FLAGS[kind]} must name an existing directory")
+    outputs = [
+        (f"{FLAGS[kind]} of {name}" if several else FLAGS[kind], path)
+        for name, reports in zip(inputs, named, strict=True)
+        for kind, path in reports.items()
+    ]
+    _check_outputs(inputs, outputs)
 
 
-def _check_outputs(name: str, *paths: str | None) -> None:
-    """Refuse, before any work, outputs that cannot be written or would overwrite the input."""
-    _check_output_folders(*paths)
-    for path in paths:
-        if path and same_file(name, path):
+def _check_outputs(inputs: tuple[str, ...], outputs: list[tuple[str, str | None]]) -> None:
+    """Refuse, before any work, outputs that cannot be written, would overwrite an input, or
+    are one file named twice (./X, dir/../X, a symlink, a hard link): one of the two would be lost."""
+    _check_output_folders(*(path for _, path in outputs))
+    read = {file_key(name) for name in inputs if name != "-"}
+    written: dict[tuple[object, ...], str] = {}
+    for label, path in outputs:
+        if not path or path == "-":
+            continue
+        key = file_key(path)
+        if key in read:
             raise click.UsageError(f"{path} is the same file as INPUT; edi-ivig never modifies its input")
+        if key in written:
+            raise click.UsageError(f"{written[key]} and {label} would both write {path}: each output needs a file of its own")
+        written[key] = label
 
 
 def _check_output_folders(*paths: str | None) -> None:
@@ -180,7 +203,8 @@ def check(
     INPUT is an 837 file, or - for stdin. Prints a line per finding (claim, line
     as read, rule, severity, 277CA status code, whether `fix` would correct it,
     what to do) and a summary line per file. --json, --277 and --html write the
-    reports too; the 277CA then says what `fix` would send.
+    reports too; the 277CA then says what `fix` would send. One of them may be -
+    (stdout); the findings then go to stderr as the summary line only.
     """
     config = _load_config(config_path)
     pipeline = Pipeline(config)
@@ -192,7 +216,7 @@ def check(
     code = EXIT_OK
     for name, named in zip(inputs, per_input, strict=True):
         try:
-            result = _run(pipeline, name, paths=named, config=config)
+            result = _run(pipeline, name, paths=named, config=config, echo_to_stderr="-" in paths.values())
         except UnreadableInput as error:
             _fail_unreadable(name, error)
             code = EXIT_UNREADABLE
@@ -222,7 +246,7 @@ def check(
     "--hold-errors", "held", type=click.Path(dir_okay=False), default=None,
     help="Move the claims that still carry an error finding after fixing into this file (a"
     " valid 837 of its own; empty when no claim is held), so OUTPUT holds only claims fit to"
-    " send. Exit code 1 when any claim is held.",
+    " send. A file, never - (stdout is for OUTPUT only). Exit code 1 when any claim is held.",
 )
 @config_option
 @report_options(several=False)
@@ -237,11 +261,19 @@ def fix(
     --unsafe-fixes or when the config says so for a rule. Claims no fix changes
     are written exactly as read; a file with nothing to fix comes out
     byte-identical. INPUT is never modified. The findings and summary go to
-    stdout; when OUTPUT is - (a filter), only the summary, to stderr.
+    stdout; when OUTPUT is - (a filter), only the summary, to stderr. Every
+    output must be a file of its own (exit 2 before any work otherwise), and only
+    OUTPUT may be - (stdout).
     """
-    _check_outputs(input_, output, held, json_path, ack_path, html_path)
-    if held and output != "-" and same_file(output, held):
-        raise click.UsageError("--hold-errors must name another file than OUTPUT")
+    if held == "-":
+        raise click.UsageError("--hold-errors must name a file: stdout (-) carries only the corrected 837")
+    for flag, path in (("--json", json_path), ("--277", ack_path), ("--html", html_path)):
+        if path == "-":
+            raise click.UsageError(f"{flag} must name a file: in fix, stdout (-) carries only the corrected 837")
+    _check_outputs(
+        (input_,),
+        [("OUTPUT", output), ("--hold-errors", held), ("--json", json_path), ("--277", ack_path), ("--html", html_path)],
+    )
     config = _load_config(config_path)
     pipeline = Pipeline(config, fix=True, unsafe_fixes=unsafe_fixes)
     paths = {"json": json_path, "ack": ack_path, "html": html_path}

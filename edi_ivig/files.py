@@ -65,10 +65,11 @@ def atomic_text_output(name: str) -> Iterator[TextIO]:
             text.detach()  # the binary file is atomic_output's to close
 
 
-def same_file(a: str, b: str) -> bool:
-    if "-" in (a, b):
-        return False
+def file_key(path: str) -> tuple[object, ...]:
+    """What two names of one file have in common: the inode when it exists (hard links, symlinks,
+    ./X, dir/../X), else the fully resolved path (a file not written yet, named two ways)."""
     try:
-        return os.path.samefile(a, b)
-    except FileNotFoundError:
-        return False
+        status = os.stat(path)
+    except OSError:
+        return ("path", os.path.realpath(path))
+    return ("inode", status.st_dev, status.st_ino)
