@@ -3,12 +3,19 @@
 Exit codes: 0 done and no error finding remains; 1 done and error findings
 remain (validate: guide errors; regress: a case failed); 2 usage error (a bad
 option or config file, two outputs naming one file, an output over the input);
-3 an input is unreadable or not an 837 (the message
-says where).
+3 an input is unreadable or not an 837 (the message says where); 4 an output
+could not be written (disk full, permission denied, read-only, a closed stdout
+pipe; the message names the output). 128 + N when stopped by signal N (SIGTERM,
+SIGINT, SIGHUP), with every temporary file removed.
+
+stdout carries at most one output: in `fix` only the corrected 837 (-o -), in
+`check` one report (--json, --277 or --html -).
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -17,7 +24,15 @@ import click
 
 from edi_ivig import __version__, log
 from edi_ivig.errors import UnreadableInput
-from edi_ivig.files import atomic_output, atomic_text_output, file_key, open_input
+from edi_ivig.files import (
+    OutputError,
+    atomic_output,
+    atomic_text_output,
+    file_key,
+    open_input,
+    remove_stale_temporaries,
+    signals_raise,
+)
 from edi_ivig.pipeline import FileResult, Pipeline, Report
 from edi_ivig.reports.ack277 import Ack277
 from edi_ivig.reports.html_report import HtmlReport
@@ -25,7 +40,7 @@ from edi_ivig.reports.json_report import JsonReport
 from edi_ivig.reports.text import TextReport
 from edi_ivig.settings import Config, ConfigError
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNREADABLE = 0, 1, 2, 3
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNREADABLE, EXIT_OUTPUT = 0, 1, 2, 3, 4
 
 INPUT = click.Path(dir_okay=False, allow_dash=True)
 
@@ -59,9 +74,12 @@ def main(verbose: int, log_format: str) -> None:
 
     Exit codes: 0 done, no error finding left; 1 error findings left (validate:
     guide errors; regress: a case failed); 2 usage error (also: two outputs that
-    are one file); 3 input unreadable or not an 837.
+    are one file); 3 input unreadable or not an 837; 4 an output could not be
+    written (disk full, no permission, closed pipe); 128+N stopped by signal N,
+    temporary files removed.
     """
     log.configure(verbose, log_format)
+    click.get_current_context().with_resource(signals_raise())
 
 
 config_option = click.option(
@@ -80,6 +98,21 @@ def _load_config(path: str | None) -> Config:
 
 def _fail_unreadable(name: str, error: UnreadableInput) -> None:
     click.echo(f"edi-ivig: {name}: cannot read: {error.message}", err=True)
+
+
+def _fail_output(error: OutputError) -> None:
+    """One line naming the output; a reader that closed stdout early gets nothing more."""
+    click.echo(f"edi-ivig: {error.where}: cannot write: {error.strerror}", err=True)
+    if error.path == "-" and error.errno == errno.EPIPE:
+        _silence_stdout()
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the flush at exit does not complain of the closed pipe again."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file descriptor (a test runner)
+        pass
 
 
 def report_options(several: bool):  # type: ignore[no-untyped-def]
@@ -178,6 +211,8 @@ def _check_outputs(inputs: tuple[str, ...], outputs: list[tuple[str, str | None]
         if key in written:
             raise click.UsageError(f"{written[key]} and {label} would both write {path}: each output needs a file of its own")
         written[key] = label
+    for folder in {Path(path).parent for _, path in outputs if path and path != "-"}:
+        remove_stale_temporaries(folder)
 
 
 def _check_output_folders(*paths: str | None) -> None:
@@ -217,13 +252,17 @@ def check(
     for name, named in zip(inputs, per_input, strict=True):
         try:
             result = _run(pipeline, name, paths=named, config=config, echo_to_stderr="-" in paths.values())
+        except OutputError as error:
+            _fail_output(error)
+            code = EXIT_OUTPUT
+            continue
         except UnreadableInput as error:
             _fail_unreadable(name, error)
-            code = EXIT_UNREADABLE
+            code = max(code, EXIT_UNREADABLE)
             continue
         except OSError as error:
             click.echo(f"edi-ivig: {error.filename or name}: {error.strerror or error}", err=True)
-            code = EXIT_UNREADABLE
+            code = max(code, EXIT_UNREADABLE)
             continue
         if result.has_errors and code == EXIT_OK:
             code = EXIT_FINDINGS
@@ -280,6 +319,9 @@ def fix(
     try:
         result = _run(pipeline, input_, output=output, held=held, paths=paths, config=config,
                       echo_to_stderr=output == "-")
+    except OutputError as error:
+        _fail_output(error)
+        sys.exit(EXIT_OUTPUT)
     except UnreadableInput as error:
         _fail_unreadable(input_, error)
         sys.exit(EXIT_UNREADABLE)
@@ -310,10 +352,12 @@ def batch(
 
     For each file NAME directly in IN_DIR (not hidden), OUT_DIR gets NAME (the
     corrected 837), NAME.277 (the 277CA) and NAME.json (the report), each
-    written atomically. A file that cannot be read is reported, gets no output,
-    and the batch goes on. OUT_DIR/batch-summary.json sums up the run; a run
-    over the same folder gives the same bytes. A progress bar shows on a
-    terminal. Exit code 1 when a file failed or error findings remain.
+    written atomically. A file that cannot be read, or
+    whose outputs cannot be written, is reported, gets no output, and the batch
+    goes on. OUT_DIR/batch-summary.json sums up the run; a run over the same
+    folder gives the same bytes. A progress bar shows on a terminal. Exit code 1
+    when a file failed or error findings remain; 4 when an output could not be
+    written.
     """
     from edi_ivig import batch as batches
 
@@ -323,11 +367,15 @@ def batch(
     _load_config(config_path)  # a bad config is a usage error before any work
     files = batches.inputs(source)
     workers = workers or batches.default_workers()
-    with _progress(len(files)) as advance:
-        summary = batches.run_batch(
-            source, target, workers=workers, unsafe_fixes=unsafe_fixes, hold_errors=hold_errors,
-            config_path=config_path, progress=advance,
-        )
+    try:
+        with _progress(len(files)) as advance:
+            summary = batches.run_batch(
+                source, target, workers=workers, unsafe_fixes=unsafe_fixes, hold_errors=hold_errors,
+                config_path=config_path, progress=advance,
+            )
+    except OutputError as error:
+        _fail_output(error)
+        sys.exit(EXIT_OUTPUT)
     totals = summary.totals()
     for failure in summary.failed:
         click.echo(f"edi-ivig: {failure.name}: {failure.error}", err=True)
@@ -338,6 +386,8 @@ def batch(
         f" {totals['errors_left']} error(s) left; findings by rule: {rules}; {summary.seconds:.1f} s with"
         f" {workers} worker(s); summary in {Path(out_dir) / batches.SUMMARY}"
     )
+    if summary.cannot_write:
+        sys.exit(EXIT_OUTPUT)
     sys.exit(EXIT_FINDINGS if summary.failed or totals["errors_left"] else EXIT_OK)
 
 

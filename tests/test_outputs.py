@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import itertools
 import json
 import os
+import resource
+import signal
 import subprocess
 import sys
+import tempfile
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -124,3 +129,177 @@ def test_help_says_where_stdout_is_allowed():
     assert "a file: stdout is for the corrected 837 only" in fix_help
     assert "never - (stdout is for OUTPUT only)" in fix_help
     assert "- for stdout: one report at most" in check_help
+
+
+# -- B. faults --------------------------------------------------------------------------------
+
+
+def _disk_full(monkeypatch):
+    def full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+
+
+def test_a_full_disk_is_exit_4_naming_the_output_not_the_input(tmp_path, monkeypatch):
+    _disk_full(monkeypatch)
+    out = tmp_path / "fixed.x12"
+    result = invoke("fix", CLINIC, "-o", out)
+    assert result.exit_code == 4, result.output
+    assert result.stderr == f"edi-ivig: {out}: cannot write: No space left on device\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_write_that_fails_is_exit_4_with_nothing_left(tmp_path):
+    # A real write error, unprivileged: a file-size limit makes write() fail (EFBIG) as a full disk does.
+    out = tmp_path / "fixed.x12"
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (512, 512))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "edi_ivig", "fix", str(DEMO), "-o", str(out)],
+        capture_output=True, text=True, preexec_fn=limit, check=False, timeout=60,
+    )
+    assert done.returncode == 4, done.stderr
+    assert done.stderr.startswith(f"edi-ivig: {out}: cannot write: File too large")
+    assert str(DEMO) not in done.stderr and "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(AS_ROOT, reason="root writes into a read-only folder anyway")
+def test_a_folder_without_write_permission_is_exit_4(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        result = invoke("fix", CLINIC, "-o", locked / "fixed.x12")
+    finally:
+        locked.chmod(0o700)
+    assert result.exit_code == 4 and f"{locked / 'fixed.x12'}: cannot write: Permission denied" in result.stderr
+
+
+def test_permission_denied_is_exit_4_naming_the_output(tmp_path, monkeypatch):
+    def denied(*args, **kwargs):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+
+    monkeypatch.setattr(tempfile, "mkstemp", denied)
+    out = tmp_path / "fixed.x12"
+    result = invoke("fix", CLINIC, "-o", tmp_path / "ok.x12", "--json", out)
+    assert result.exit_code == 4, result.output
+    assert f"edi-ivig: {tmp_path / 'ok.x12'}: cannot write: Permission denied" in result.stderr
+    assert str(CLINIC) not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_reader_that_closes_stdout_early_is_exit_4_quietly():
+    process = _edi_ivig("fix", "-", "-o", "-", stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # the reader is gone before a byte is written
+    _, stderr = process.communicate(DEMO.read_bytes(), timeout=60)
+    lines = [line for line in stderr.decode().splitlines() if not line.startswith("-:")]  # the summary line
+    assert process.returncode == 4, stderr
+    assert lines == ["edi-ivig: stdout: cannot write: Broken pipe"]
+
+
+def test_batch_reports_an_output_error_as_exit_4(tmp_path, monkeypatch):
+    inbox, out = tmp_path / "in", tmp_path / "out"
+    inbox.mkdir()
+    for name in ("claims.x12", "other.x12"):
+        (inbox / name).write_bytes(CLEAN.read_bytes())
+    fsync = os.fsync
+
+    def full_for_one_report(fd):
+        if ".claims.x12.json." in os.readlink(f"/proc/self/fd/{fd}"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", full_for_one_report)
+    result = invoke("batch", inbox, out, "--workers", "1")
+    assert result.exit_code == 4, result.output
+    assert f"edi-ivig: claims.x12: cannot write {out / 'claims.x12.json'}: No space left on device" in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["batch-summary.json", "other.x12", "other.x12.277", "other.x12.json"]
+    failures = json.loads((out / "batch-summary.json").read_text())["failures"]
+    assert failures == [{"file": "claims.x12", "error": f"cannot write {out / 'claims.x12.json'}: No space left on device"}]
+
+
+def _big_input(path, claims=40000):
+    from edi_ivig.bench import write_file
+
+    write_file(path, "P", claims, 0.1)
+
+
+def _wait_for_temporary(folder, process, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if any(p.name.endswith(".tmp") for p in folder.iterdir()):
+            return
+        assert process.poll() is None, "finished before it could be stopped: make the input bigger"
+        time.sleep(0.05)
+    raise AssertionError("no temporary file appeared")
+
+
+def test_sigterm_to_a_running_fix_leaves_no_temporary(tmp_path):
+    big, out = tmp_path / "big.x12", tmp_path / "out"
+    _big_input(big)
+    out.mkdir()
+    process = _edi_ivig("fix", big, "-o", out / "fixed.x12", "--json", out / "r.json",
+                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _wait_for_temporary(out, process)
+    time.sleep(0.3)  # well into reading
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 128 + signal.SIGTERM, stderr
+    assert list(out.iterdir()) == []
+    assert b"Traceback" not in stderr
+
+
+def test_sigterm_to_a_running_batch_stops_its_workers_and_leaves_no_temporary(tmp_path):
+    inbox, out = tmp_path / "in", tmp_path / "out"
+    inbox.mkdir()
+    for name in ("a.x12", "b.x12", "c.x12"):
+        _big_input(inbox / name, claims=25000)
+    process = _edi_ivig("batch", inbox, out, "--workers", "2", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while not (out.is_dir() and any(p.name.endswith(".tmp") for p in out.iterdir())):
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.05)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 128 + signal.SIGTERM, stderr
+    assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
+    assert not (out / "c.x12").exists()  # the file not started was cancelled
+
+
+def _dead_pid():
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_a_later_run_removes_the_temporaries_a_killed_run_left(tmp_path):
+    dead = _dead_pid()
+    alive = subprocess.Popen(["sleep", "30"])
+    try:
+        stale = tmp_path / f".fixed.x12.{dead}.k3j9x0ab.tmp"
+        live = tmp_path / f".fixed.x12.{alive.pid}.z8y7w6vu.tmp"
+        someone_elses = tmp_path / ".fixed.x12.notours.tmp"
+        for path in (stale, live, someone_elses):
+            path.write_bytes(b"half an interchange")
+        result = invoke("fix", CLEAN, "-o", tmp_path / "fixed.x12")
+        assert result.exit_code == 0, result.output
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["fixed.x12", live.name, someone_elses.name])
+    finally:
+        alive.kill()
+        alive.wait()
+
+
+def test_batch_removes_the_temporaries_a_killed_run_left(tmp_path):
+    inbox, out = tmp_path / "in", tmp_path / "out"
+    inbox.mkdir()
+    out.mkdir()
+    (inbox / "claims.x12").write_bytes(CLEAN.read_bytes())
+    stale = out / f".gone.x12.{_dead_pid()}.abcdefgh.tmp"
+    stale.write_bytes(b"half")
+    assert invoke("batch", inbox, out, "--workers", "1").exit_code == 0
+    assert not stale.exists()
