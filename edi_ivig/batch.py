@@ -2,10 +2,12 @@
 
 For each input NAME, OUT_DIR gets NAME (the corrected 837), NAME.277 and
 NAME.json, each written atomically, and with hold_errors NAME.held (the claims
-still carrying an error) when there are such claims; a file that cannot be
-read, or whose outputs cannot be written, is reported and gets no output, and
-the batch goes on. `batch-summary.json` sums it up without timings, so running
-the same folder twice gives the same bytes everywhere.
+still carrying an error) when there are such claims, and no NAME when every claim
+is held (a transmitter sends whatever is in the outbox, an empty file too); a
+file that cannot be read, or whose outputs cannot be written, is reported and
+gets no output, and the batch goes on. Hidden names (and anything not a regular
+file) are not converted but reported as skipped. `batch-summary.json` sums it up
+without timings, so running the same folder twice gives the same bytes everywhere.
 
 Stopped by SIGTERM, SIGINT or SIGHUP, the batch cancels the files not started
 and stops its workers, each removing its temporary files as it unwinds.
@@ -59,9 +61,16 @@ class FileOutcome:
 
 
 @attrs.frozen
+class Skipped:
+    name: str
+    why: str
+
+
+@attrs.frozen
 class BatchSummary:
     files: tuple[FileOutcome, ...]
     seconds: float
+    skipped: tuple[Skipped, ...] = ()
 
     @property
     def failed(self) -> list[FileOutcome]:
@@ -74,6 +83,7 @@ class BatchSummary:
         return {
             "files": len(self.files),
             "failed": len(self.failed),
+            "skipped": len(self.skipped),
             "claims": sum(f.claims for f in self.files),
             "changed": sum(f.changed for f in self.files),
             "held": sum(f.held for f in self.files),
@@ -85,6 +95,7 @@ class BatchSummary:
         return {
             **self.totals(),
             "failures": [{"file": f.name, "error": f.error} for f in self.failed],
+            "skipped_files": [{"file": s.name, "why": s.why} for s in self.skipped],
         }
 
     @property
@@ -92,11 +103,32 @@ class BatchSummary:
         return any(f.cannot_write for f in self.files)
 
 
+HIDDEN = "a hidden name (transfer tools write files in progress so); rename it to have it converted"
+NOT_A_FILE = "not a regular file"
+
+
 def inputs(in_dir: Path) -> list[Path]:
     """The files to convert: every regular file directly in the folder, not hidden, by name."""
-    return sorted(p for p in in_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+    return sorted(p for p in in_dir.iterdir() if _why_skipped(p) is None)
 
 
+def skipped(in_dir: Path) -> list[Skipped]:
+    """Everything else directly in the folder, with why: reported, never silently left out.
+
+    A hidden name (.NAME) is not converted: it is how file-transfer tools (rsync, many
+    SFTP clients) and edi-ivig itself name a file still being written, and half a file
+    must not reach the payer.
+    """
+    found = [Skipped(p.name, why) for p in in_dir.iterdir() if (why := _why_skipped(p)) is not None]
+    return sorted(found, key=lambda s: s.name)
+
+
+def _why_skipped(path: Path) -> str | None:
+    if path.name.startswith("."):
+        return HIDDEN
+    if not path.is_file():
+        return NOT_A_FILE
+    return None
 
 
 def run_batch(
@@ -125,7 +157,7 @@ def run_batch(
 
     _convert_all(files, out_dir, workers, (unsafe_fixes, hold_errors, config_path), done)
     outcomes.sort(key=lambda o: o.name)
-    summary = BatchSummary(tuple(outcomes), time.perf_counter() - started)
+    summary = BatchSummary(tuple(outcomes), time.perf_counter() - started, tuple(skipped(in_dir)))
     with atomic_output(str(out_dir / SUMMARY)) as sink:
         sink.write((json.dumps(summary.as_dict(), indent=2) + "\n").encode("utf-8"))
     get_logger().info("batch_done", files=len(outcomes), failed=len(summary.failed), seconds=round(summary.seconds, 3))
@@ -185,7 +217,10 @@ def _convert_in_pool(path: Path, out_dir: Path) -> FileOutcome:
 
 
 def convert(path: Path, out_dir: Path) -> FileOutcome:
-    """One file: its corrected 837, 277CA, JSON report and held claims, all or nothing."""
+    """One file: its corrected 837, 277CA, JSON report and held claims, all or nothing.
+
+    With hold_errors, NAME and NAME.held are spooled and written only when not empty.
+    """
     pipeline, hold_errors = _WORKER[0]
     name = path.name
     by_rule = _FindingsByRule()
@@ -193,12 +228,14 @@ def convert(path: Path, out_dir: Path) -> FileOutcome:
     try:
         with ExitStack() as stack:
             source = stack.enter_context(open(path, "rb"))
-            sink = stack.enter_context(atomic_output(str(target)))
+            sink = stack.enter_context(spool(str(target)) if hold_errors else atomic_output(str(target)))
             ack = stack.enter_context(atomic_output(str(out_dir / f"{name}.277")))
             report = stack.enter_context(atomic_text_output(str(out_dir / f"{name}.json")))
             held = stack.enter_context(spool(str(held_target))) if hold_errors else None
             reports = [Ack277(ack, pipeline.config), JsonReport(report), by_rule]
             result = pipeline.run(source, sink, name=name, held=held, reports=reports, keep=False)
+            if hold_errors:
+                _write_if_any(sink, target)
             _write_if_any(held, held_target)
     except OutputError as error:
         get_logger().warning("batch_file_not_written", file=name, output=error.where)
@@ -223,7 +260,7 @@ def convert(path: Path, out_dir: Path) -> FileOutcome:
 
 def _write_if_any(spooled: BinaryIO | None, target: Path) -> None:
     """The spooled bytes as `target` when there are any; else no `target` (not even one left
-    from an earlier run): NAME.held when no claim was held."""
+    from an earlier run): NAME.held when no claim was held, NAME when every claim was."""
     if spooled is None or not spooled.tell():
         try:
             target.unlink(missing_ok=True)

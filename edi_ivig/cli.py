@@ -336,7 +336,8 @@ def fix(
 @click.argument("out_dir", type=click.Path(file_okay=False), metavar="OUT_DIR")
 @click.option(
     "--workers", type=click.IntRange(min=1), default=None,
-    help="Files converted at once, each in its own process. [default: the CPU count, at most 8]",
+    help="Files converted at once, each in its own process; more than the CPU count is capped at"
+    " it, with a warning on stderr. [default: the CPU count, at most 8]",
 )
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply the unsafe fixes (see fix --help).")
 @click.option(
@@ -350,9 +351,11 @@ def batch(
 ) -> None:
     """Fix every file in IN_DIR, writing the results to OUT_DIR.
 
-    For each file NAME directly in IN_DIR (not hidden), OUT_DIR gets NAME (the
-    corrected 837), NAME.277 (the 277CA) and NAME.json (the report), each
-    written atomically. A file that cannot be read, or
+    For each file NAME directly in IN_DIR, OUT_DIR gets NAME (the corrected
+    837), NAME.277 (the 277CA) and NAME.json (the report), each written
+    atomically. Hidden names (.NAME: how transfer tools name a file still being
+    written) and anything not a regular file are not converted: each is named on
+    stderr as skipped and counted in the summary. A file that cannot be read, or
     whose outputs cannot be written, is reported, gets no output, and the batch
     goes on. OUT_DIR/batch-summary.json sums up the run; a run over the same
     folder gives the same bytes. A progress bar shows on a terminal. Exit code 1
@@ -366,7 +369,7 @@ def batch(
         raise click.UsageError("OUT_DIR is IN_DIR; edi-ivig never writes over its inputs")
     _load_config(config_path)  # a bad config is a usage error before any work
     files = batches.inputs(source)
-    workers = workers or batches.default_workers()
+    workers = _workers(workers)
     try:
         with _progress(len(files)) as advance:
             summary = batches.run_batch(
@@ -379,9 +382,12 @@ def batch(
     totals = summary.totals()
     for failure in summary.failed:
         click.echo(f"edi-ivig: {failure.name}: {failure.error}", err=True)
+    for skipped in summary.skipped:
+        click.echo(f"edi-ivig: {skipped.name}: skipped: {skipped.why}", err=True)
     rules = ", ".join(f"{rule} {count}" for rule, count in totals["findings_by_rule"].items()) or "none"  # type: ignore[union-attr]
     click.echo(
-        f"{totals['files']} file(s), {totals['failed']} failed; {totals['claims']} claim(s), {totals['changed']} changed,"
+        f"{totals['files']} file(s), {totals['failed']} failed, {totals['skipped']} skipped;"
+        f" {totals['claims']} claim(s), {totals['changed']} changed,"
         f" {totals['held']} held;"
         f" {totals['errors_left']} error(s) left; findings by rule: {rules}; {summary.seconds:.1f} s with"
         f" {workers} worker(s); summary in {Path(out_dir) / batches.SUMMARY}"
@@ -389,6 +395,19 @@ def batch(
     if summary.cannot_write:
         sys.exit(EXIT_OUTPUT)
     sys.exit(EXIT_FINDINGS if summary.failed or totals["errors_left"] else EXIT_OK)
+
+
+def _workers(asked: int | None) -> int:
+    """--workers, capped at the CPU count: more processes than CPUs only add memory and switching."""
+    from edi_ivig import batch as batches
+
+    cpus = os.cpu_count() or 1
+    if asked is None:
+        return batches.default_workers()
+    if asked > cpus:
+        click.echo(f"edi-ivig: --workers {asked} is more than the {cpus} CPU(s); using {cpus}", err=True)
+        return cpus
+    return asked
 
 
 @contextmanager

@@ -303,3 +303,49 @@ def test_batch_removes_the_temporaries_a_killed_run_left(tmp_path):
     stale.write_bytes(b"half")
     assert invoke("batch", inbox, out, "--workers", "1").exit_code == 0
     assert not stale.exists()
+
+
+# -- C. batch: nothing silently left out, no empty NAME, workers capped -----------------------
+
+
+def test_batch_reports_and_counts_the_files_it_skips(tmp_path):
+    inbox, out = tmp_path / "in", tmp_path / "out"
+    inbox.mkdir()
+    (inbox / "claims.x12").write_bytes(CLEAN.read_bytes())
+    (inbox / "..837").write_bytes(CLEAN.read_bytes())
+    (inbox / ".claims").write_bytes(CLEAN.read_bytes())
+    (inbox / "archive").mkdir()
+    result = invoke("batch", inbox, out, "--workers", "1")
+    assert result.exit_code == 0, result.output
+    for name in ("..837", ".claims", "archive"):
+        assert f"edi-ivig: {name}: skipped: " in result.stderr
+    assert "1 file(s), 0 failed, 3 skipped;" in result.stdout
+    summary = json.loads((out / "batch-summary.json").read_text())
+    assert summary["skipped"] == 3
+    assert [s["file"] for s in summary["skipped_files"]] == ["..837", ".claims", "archive"]
+
+
+def test_batch_writes_no_name_when_every_claim_is_held(tmp_path):
+    inbox, out = tmp_path / "in", tmp_path / "out"
+    inbox.mkdir()
+    out.mkdir()
+    every_claim_held = FIXTURES / "rules" / "IG01" / "837p-units-do-not-divide" / "input.x12"  # its one claim keeps an error
+    (inbox / "held.x12").write_bytes(every_claim_held.read_bytes())
+    (out / "held.x12").write_bytes(b"left from an earlier run")
+    result = invoke("batch", inbox, out, "--workers", "1", "--hold-errors")
+    assert result.exit_code == 1, result.output
+    assert (out / "held.x12.held").stat().st_size > 0
+    assert not (out / "held.x12").exists()
+    assert (out / "held.x12.277").exists() and (out / "held.x12.json").exists()
+
+
+def test_batch_caps_workers_at_the_cpu_count_with_a_warning(tmp_path):
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    for name in ("a.x12", "b.x12"):
+        (inbox / name).write_bytes(CLEAN.read_bytes())
+    cpus = os.cpu_count() or 1
+    result = invoke("batch", inbox, tmp_path / "out", "--workers", cpus + 5)
+    assert result.exit_code == 0, result.output
+    assert f"--workers {cpus + 5} is more than the {cpus} CPU(s); using {cpus}" in result.stderr
+    assert f"with {cpus} worker(s)" in result.stdout
