@@ -430,8 +430,8 @@ def _progress(total: int):  # type: ignore[no-untyped-def]
 @click.argument("inputs", nargs=-1, required=True, type=INPUT, metavar="INPUT...")
 @click.option(
     "--999", "ack_path", type=click.Path(allow_dash=False), default=None,
-    help="Write pyx12's 999 acknowledgment here (with several INPUTs: a directory,"
-    " one NAME.999 per input).",
+    help="Write pyx12's 999 acknowledgment here (a file, not -: stdout carries what validate"
+    " finds; with several INPUTs: a directory, one NAME.999 per input).",
 )
 def validate(inputs: tuple[str, ...], ack_path: str | None) -> None:
     """Validate each INPUT against its implementation guide with pyx12.
@@ -441,9 +441,12 @@ def validate(inputs: tuple[str, ...], ack_path: str | None) -> None:
     """
     from edi_ivig.validate import validate as run_validation
 
+    if ack_path == "-":
+        raise click.UsageError("--999 must name a file: stdout carries what validate finds")
     if ack_path and len(inputs) > 1 and not Path(ack_path).is_dir():
         raise click.UsageError("with several INPUTs, --999 must name an existing directory")
-    _check_output_folders(ack_path)
+    targets = {name: _999_path(ack_path, name) for name in inputs} if ack_path else {}
+    _check_outputs(inputs, [(f"--999 of {name}", target) for name, target in targets.items()])
     code = EXIT_OK
     for name in inputs:
         try:
@@ -451,18 +454,22 @@ def validate(inputs: tuple[str, ...], ack_path: str | None) -> None:
                 result = run_validation(stream)
         except UnreadableInput as error:
             _fail_unreadable(name, error)
-            code = EXIT_UNREADABLE
+            code = max(code, EXIT_UNREADABLE)
             continue
         except OSError as error:
             click.echo(f"edi-ivig: {name}: {error.strerror or error}", err=True)
-            code = EXIT_UNREADABLE
+            code = max(code, EXIT_UNREADABLE)
             continue
         for note in result.notes:
             click.echo(f"{name}: note: {note}", err=True)
-        if ack_path:
-            target = Path(ack_path) / f"{Path(name).name}.999" if Path(ack_path).is_dir() else Path(ack_path)
-            with atomic_output(str(target)) as sink:
-                sink.write(result.ack_999.encode("latin-1"))
+        try:
+            if ack_path:
+                with atomic_output(targets[name]) as sink:
+                    sink.write(result.ack_999.encode("latin-1"))
+        except OutputError as error:
+            _fail_output(error)
+            code = EXIT_OUTPUT
+            continue
         if result.valid:
             click.echo(f"{name}: valid")
             continue
@@ -476,6 +483,10 @@ def validate(inputs: tuple[str, ...], ack_path: str | None) -> None:
                 position = f", position {e.position} in its transaction" if e.position else ""
                 click.echo(f"    {where} ({what}{position}): {e.message}")
     sys.exit(code)
+
+
+def _999_path(ack_path: str, name: str) -> str:
+    return str(Path(ack_path) / f"{Path(name).name}.999") if Path(ack_path).is_dir() else ack_path
 
 
 @main.command()

@@ -131,6 +131,16 @@ def test_help_says_where_stdout_is_allowed():
     assert "- for stdout: one report at most" in check_help
 
 
+def test_validate_never_writes_its_999_over_an_input_or_to_stdout(tmp_path):
+    copy = tmp_path / "claims.x12"
+    copy.write_bytes(CLEAN.read_bytes())
+    result = invoke("validate", copy, "--999", tmp_path / "." / "claims.x12")
+    assert result.exit_code == 2 and "is the same file as INPUT" in result.output
+    assert copy.read_bytes() == CLEAN.read_bytes()
+    result = invoke("validate", copy, "--999", "-")
+    assert result.exit_code == 2 and "--999 must name a file" in result.stderr and result.stdout == ""
+
+
 # -- B. faults --------------------------------------------------------------------------------
 
 
@@ -199,6 +209,14 @@ def test_a_reader_that_closes_stdout_early_is_exit_4_quietly():
     lines = [line for line in stderr.decode().splitlines() if not line.startswith("-:")]  # the summary line
     assert process.returncode == 4, stderr
     assert lines == ["edi-ivig: stdout: cannot write: Broken pipe"]
+
+
+def test_validate_reports_a_999_it_cannot_write_as_exit_4(tmp_path, monkeypatch):
+    _disk_full(monkeypatch)
+    result = invoke("validate", CLEAN, "--999", tmp_path / "ack.999")
+    assert result.exit_code == 4, result.output
+    assert result.stderr == f"edi-ivig: {tmp_path / 'ack.999'}: cannot write: No space left on device\n"
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_batch_reports_an_output_error_as_exit_4(tmp_path, monkeypatch):
