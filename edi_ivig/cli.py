@@ -343,7 +343,7 @@ def fix(
 @click.option(
     "--hold-errors", is_flag=True,
     help="Keep the claims that still carry an error finding out of NAME and put them in NAME.held"
-    " (a valid 837; written only when a claim is held).",
+    " (a valid 837; written only when a claim is held); no NAME when every claim is held.",
 )
 @config_option
 def batch(
