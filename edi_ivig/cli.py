@@ -2,12 +2,20 @@
 
 Exit codes: 0 done and no error finding remains; 1 done and error findings
 remain (validate: guide errors; regress: a case failed); 2 usage error (a bad
-option or config file); 3 an input is unreadable or not an 837 (the message
-says where).
+option or config file, two outputs naming one file, an output over the input);
+3 an input is unreadable or not an 837 (the message says where); 4 an output
+could not be written (disk full, permission denied, read-only, a closed stdout
+pipe; the message names the output). 128 + N when stopped by signal N (SIGTERM,
+SIGINT, SIGHUP), with every temporary file removed.
+
+stdout carries at most one output: in `fix` only the corrected 837 (-o -), in
+`check` one report (--json, --277 or --html -).
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -16,7 +24,15 @@ import click
 
 from edi_ivig import __version__, log
 from edi_ivig.errors import UnreadableInput
-from edi_ivig.files import atomic_output, atomic_text_output, open_input, same_file
+from edi_ivig.files import (
+    OutputError,
+    atomic_output,
+    atomic_text_output,
+    file_key,
+    open_input,
+    remove_stale_temporaries,
+    signals_raise,
+)
 from edi_ivig.pipeline import FileResult, Pipeline, Report
 from edi_ivig.reports.ack277 import Ack277
 from edi_ivig.reports.html_report import HtmlReport
@@ -24,7 +40,7 @@ from edi_ivig.reports.json_report import JsonReport
 from edi_ivig.reports.text import TextReport
 from edi_ivig.settings import Config, ConfigError
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNREADABLE = 0, 1, 2, 3
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNREADABLE, EXIT_OUTPUT = 0, 1, 2, 3, 4
 
 INPUT = click.Path(dir_okay=False, allow_dash=True)
 
@@ -57,10 +73,13 @@ def main(verbose: int, log_format: str) -> None:
       edi-ivig regress fixtures/rules           re-run regression cases
 
     Exit codes: 0 done, no error finding left; 1 error findings left (validate:
-    guide errors; regress: a case failed); 2 usage error; 3 input unreadable or
-    not an 837.
+    guide errors; regress: a case failed); 2 usage error (also: two outputs that
+    are one file); 3 input unreadable or not an 837; 4 an output could not be
+    written (disk full, no permission, closed pipe); 128+N stopped by signal N,
+    temporary files removed.
     """
     log.configure(verbose, log_format)
+    click.get_current_context().with_resource(signals_raise())
 
 
 config_option = click.option(
@@ -81,9 +100,31 @@ def _fail_unreadable(name: str, error: UnreadableInput) -> None:
     click.echo(f"edi-ivig: {name}: cannot read: {error.message}", err=True)
 
 
+def _fail_output(error: OutputError) -> None:
+    """One line naming the output; a reader that closed stdout early gets nothing more."""
+    click.echo(f"edi-ivig: {error.where}: cannot write: {error.strerror}", err=True)
+    if error.path == "-" and error.errno == errno.EPIPE:
+        _silence_stdout()
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the flush at exit does not complain of the closed pipe again."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file descriptor (a test runner)
+        pass
+
+
 def report_options(several: bool):  # type: ignore[no-untyped-def]
-    """--json, --277 and --html, shared by check (several inputs) and fix (one)."""
-    where = " (with several INPUTs: a directory, one file per input)" if several else ""
+    """--json, --277 and --html, shared by check (several inputs) and fix (one).
+
+    "-" is accepted by both (as -o is) and refused by fix before any work: stdout carries
+    one output at most, and in fix that is the corrected 837.
+    """
+    if several:
+        where = " (- for stdout: one report at most, one INPUT; with several INPUTs: a directory, one file per input)"
+    else:
+        where = " (a file: stdout is for the corrected 837 only)"
 
     def add(command):  # type: ignore[no-untyped-def]
         for flag, what in (
@@ -92,7 +133,7 @@ def report_options(several: bool):  # type: ignore[no-untyped-def]
             ("--json", "the JSON report (README: JSON report)"),
         ):
             command = click.option(
-                flag, f"{flag[2:].replace('277', 'ack')}_path", type=click.Path(allow_dash=False), default=None,
+                flag, f"{flag[2:].replace('277', 'ack')}_path", type=click.Path(allow_dash=True), default=None,
                 help=f"Write {what} here{where}.",
             )(command)
         return command
@@ -134,27 +175,44 @@ def _run(
         return pipeline.run(source, sink, name=name, held=held_sink, reports=reports, keep=False)
 
 
+FLAGS = {"json": "--json", "ack": "--277", "html": "--html"}
+
+
 def _check_report_paths(inputs: tuple[str, ...], paths: dict[str, str | None], named: list[dict[str, str | None]]) -> None:
-    """Refuse, before any work, reports that would overwrite an input or each other."""
-    if len(inputs) > 1:
-        for flag, path in paths.items():
-            if path and not Path(path).is_dir():
-                raise click.UsageError(f"with several INPUTs, --{flag.replace('ack', '277')} must name an existing directory")
-    writers: dict[str, str] = {}
-    for name, reports in zip(inputs, named, strict=True):
-        _check_outputs(name, *reports.values())
-        for path in filter(None, reports.values()):
-            first = writers.setdefault(str(Path(path).resolve()), name)
-            if first != name:
-                raise click.UsageError(f"{first} and {name} would both write {path}: give the inputs different names")
+    """Refuse, before any work, reports that would overwrite an input or each other, or share stdout."""
+    several = len(inputs) > 1
+    to_stdout = [FLAGS[kind] for kind, path in paths.items() if path == "-"]
+    if len(to_stdout) > 1:
+        raise click.UsageError(f"{' and '.join(to_stdout)} are all -: stdout takes one report at most")
+    if several:
+        for kind, path in paths.items():
+            if path and (path == "-" or not Path(path).is_dir()):
+                raise click.UsageError(f"with several INPUTs, {FLAGS[kind]} must name an existing directory")
+    outputs = [
+        (f"{FLAGS[kind]} of {name}" if several else FLAGS[kind], path)
+        for name, reports in zip(inputs, named, strict=True)
+        for kind, path in reports.items()
+    ]
+    _check_outputs(inputs, outputs)
 
 
-def _check_outputs(name: str, *paths: str | None) -> None:
-    """Refuse, before any work, outputs that cannot be written or would overwrite the input."""
-    _check_output_folders(*paths)
-    for path in paths:
-        if path and same_file(name, path):
+def _check_outputs(inputs: tuple[str, ...], outputs: list[tuple[str, str | None]]) -> None:
+    """Refuse, before any work, outputs that cannot be written, would overwrite an input, or
+    are one file named twice (./X, dir/../X, a symlink, a hard link): one of the two would be lost."""
+    _check_output_folders(*(path for _, path in outputs))
+    read = {file_key(name) for name in inputs if name != "-"}
+    written: dict[tuple[object, ...], str] = {}
+    for label, path in outputs:
+        if not path or path == "-":
+            continue
+        key = file_key(path)
+        if key in read:
             raise click.UsageError(f"{path} is the same file as INPUT; edi-ivig never modifies its input")
+        if key in written:
+            raise click.UsageError(f"{written[key]} and {label} would both write {path}: each output needs a file of its own")
+        written[key] = label
+    for folder in {Path(path).parent for _, path in outputs if path and path != "-"}:
+        remove_stale_temporaries(folder)
 
 
 def _check_output_folders(*paths: str | None) -> None:
@@ -180,7 +238,8 @@ def check(
     INPUT is an 837 file, or - for stdin. Prints a line per finding (claim, line
     as read, rule, severity, 277CA status code, whether `fix` would correct it,
     what to do) and a summary line per file. --json, --277 and --html write the
-    reports too; the 277CA then says what `fix` would send.
+    reports too; the 277CA then says what `fix` would send. One of them may be -
+    (stdout); the findings then go to stderr as the summary line only.
     """
     config = _load_config(config_path)
     pipeline = Pipeline(config)
@@ -192,14 +251,18 @@ def check(
     code = EXIT_OK
     for name, named in zip(inputs, per_input, strict=True):
         try:
-            result = _run(pipeline, name, paths=named, config=config)
+            result = _run(pipeline, name, paths=named, config=config, echo_to_stderr="-" in paths.values())
+        except OutputError as error:
+            _fail_output(error)
+            code = EXIT_OUTPUT
+            continue
         except UnreadableInput as error:
             _fail_unreadable(name, error)
-            code = EXIT_UNREADABLE
+            code = max(code, EXIT_UNREADABLE)
             continue
         except OSError as error:
             click.echo(f"edi-ivig: {error.filename or name}: {error.strerror or error}", err=True)
-            code = EXIT_UNREADABLE
+            code = max(code, EXIT_UNREADABLE)
             continue
         if result.has_errors and code == EXIT_OK:
             code = EXIT_FINDINGS
@@ -222,7 +285,7 @@ def check(
     "--hold-errors", "held", type=click.Path(dir_okay=False), default=None,
     help="Move the claims that still carry an error finding after fixing into this file (a"
     " valid 837 of its own; empty when no claim is held), so OUTPUT holds only claims fit to"
-    " send. Exit code 1 when any claim is held.",
+    " send. A file, never - (stdout is for OUTPUT only). Exit code 1 when any claim is held.",
 )
 @config_option
 @report_options(several=False)
@@ -237,17 +300,28 @@ def fix(
     --unsafe-fixes or when the config says so for a rule. Claims no fix changes
     are written exactly as read; a file with nothing to fix comes out
     byte-identical. INPUT is never modified. The findings and summary go to
-    stdout; when OUTPUT is - (a filter), only the summary, to stderr.
+    stdout; when OUTPUT is - (a filter), only the summary, to stderr. Every
+    output must be a file of its own (exit 2 before any work otherwise), and only
+    OUTPUT may be - (stdout).
     """
-    _check_outputs(input_, output, held, json_path, ack_path, html_path)
-    if held and output != "-" and same_file(output, held):
-        raise click.UsageError("--hold-errors must name another file than OUTPUT")
+    if held == "-":
+        raise click.UsageError("--hold-errors must name a file: stdout (-) carries only the corrected 837")
+    for flag, path in (("--json", json_path), ("--277", ack_path), ("--html", html_path)):
+        if path == "-":
+            raise click.UsageError(f"{flag} must name a file: in fix, stdout (-) carries only the corrected 837")
+    _check_outputs(
+        (input_,),
+        [("OUTPUT", output), ("--hold-errors", held), ("--json", json_path), ("--277", ack_path), ("--html", html_path)],
+    )
     config = _load_config(config_path)
     pipeline = Pipeline(config, fix=True, unsafe_fixes=unsafe_fixes)
     paths = {"json": json_path, "ack": ack_path, "html": html_path}
     try:
         result = _run(pipeline, input_, output=output, held=held, paths=paths, config=config,
                       echo_to_stderr=output == "-")
+    except OutputError as error:
+        _fail_output(error)
+        sys.exit(EXIT_OUTPUT)
     except UnreadableInput as error:
         _fail_unreadable(input_, error)
         sys.exit(EXIT_UNREADABLE)
@@ -262,13 +336,14 @@ def fix(
 @click.argument("out_dir", type=click.Path(file_okay=False), metavar="OUT_DIR")
 @click.option(
     "--workers", type=click.IntRange(min=1), default=None,
-    help="Files converted at once, each in its own process. [default: the CPU count, at most 8]",
+    help="Files converted at once, each in its own process; more than the CPU count is capped at"
+    " it, with a warning on stderr. [default: the CPU count, at most 8]",
 )
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply the unsafe fixes (see fix --help).")
 @click.option(
     "--hold-errors", is_flag=True,
     help="Keep the claims that still carry an error finding out of NAME and put them in NAME.held"
-    " (a valid 837; written only when a claim is held).",
+    " (a valid 837; written only when a claim is held); no NAME when every claim is held.",
 )
 @config_option
 def batch(
@@ -276,12 +351,16 @@ def batch(
 ) -> None:
     """Fix every file in IN_DIR, writing the results to OUT_DIR.
 
-    For each file NAME directly in IN_DIR (not hidden), OUT_DIR gets NAME (the
-    corrected 837), NAME.277 (the 277CA) and NAME.json (the report), each
-    written atomically. A file that cannot be read is reported, gets no output,
-    and the batch goes on. OUT_DIR/batch-summary.json sums up the run; a run
-    over the same folder gives the same bytes. A progress bar shows on a
-    terminal. Exit code 1 when a file failed or error findings remain.
+    For each file NAME directly in IN_DIR, OUT_DIR gets NAME (the corrected
+    837), NAME.277 (the 277CA) and NAME.json (the report), each written
+    atomically. Hidden names (.NAME: how transfer tools name a file still being
+    written) and anything not a regular file are not converted: each is named on
+    stderr as skipped and counted in the summary. A file that cannot be read, or
+    whose outputs cannot be written, is reported, gets no output, and the batch
+    goes on. OUT_DIR/batch-summary.json sums up the run; a run over the same
+    folder gives the same bytes. A progress bar shows on a terminal. Exit code 1
+    when a file failed or error findings remain; 4 when an output could not be
+    written.
     """
     from edi_ivig import batch as batches
 
@@ -290,23 +369,45 @@ def batch(
         raise click.UsageError("OUT_DIR is IN_DIR; edi-ivig never writes over its inputs")
     _load_config(config_path)  # a bad config is a usage error before any work
     files = batches.inputs(source)
-    workers = workers or batches.default_workers()
-    with _progress(len(files)) as advance:
-        summary = batches.run_batch(
-            source, target, workers=workers, unsafe_fixes=unsafe_fixes, hold_errors=hold_errors,
-            config_path=config_path, progress=advance,
-        )
+    workers = _workers(workers)
+    try:
+        with _progress(len(files)) as advance:
+            summary = batches.run_batch(
+                source, target, workers=workers, unsafe_fixes=unsafe_fixes, hold_errors=hold_errors,
+                config_path=config_path, progress=advance,
+            )
+    except OutputError as error:
+        _fail_output(error)
+        sys.exit(EXIT_OUTPUT)
     totals = summary.totals()
     for failure in summary.failed:
         click.echo(f"edi-ivig: {failure.name}: {failure.error}", err=True)
+    for skipped in summary.skipped:
+        click.echo(f"edi-ivig: {skipped.name}: skipped: {skipped.why}", err=True)
     rules = ", ".join(f"{rule} {count}" for rule, count in totals["findings_by_rule"].items()) or "none"  # type: ignore[union-attr]
     click.echo(
-        f"{totals['files']} file(s), {totals['failed']} failed; {totals['claims']} claim(s), {totals['changed']} changed,"
+        f"{totals['files']} file(s), {totals['failed']} failed, {totals['skipped']} skipped;"
+        f" {totals['claims']} claim(s), {totals['changed']} changed,"
         f" {totals['held']} held;"
         f" {totals['errors_left']} error(s) left; findings by rule: {rules}; {summary.seconds:.1f} s with"
         f" {workers} worker(s); summary in {Path(out_dir) / batches.SUMMARY}"
     )
+    if summary.cannot_write:
+        sys.exit(EXIT_OUTPUT)
     sys.exit(EXIT_FINDINGS if summary.failed or totals["errors_left"] else EXIT_OK)
+
+
+def _workers(asked: int | None) -> int:
+    """--workers, capped at the CPU count: more processes than CPUs only add memory and switching."""
+    from edi_ivig import batch as batches
+
+    cpus = os.cpu_count() or 1
+    if asked is None:
+        return batches.default_workers()
+    if asked > cpus:
+        click.echo(f"edi-ivig: --workers {asked} is more than the {cpus} CPU(s); using {cpus}", err=True)
+        return cpus
+    return asked
 
 
 @contextmanager
@@ -329,8 +430,8 @@ def _progress(total: int):  # type: ignore[no-untyped-def]
 @click.argument("inputs", nargs=-1, required=True, type=INPUT, metavar="INPUT...")
 @click.option(
     "--999", "ack_path", type=click.Path(allow_dash=False), default=None,
-    help="Write pyx12's 999 acknowledgment here (with several INPUTs: a directory,"
-    " one NAME.999 per input).",
+    help="Write pyx12's 999 acknowledgment here (a file, not -: stdout carries what validate"
+    " finds; with several INPUTs: a directory, one NAME.999 per input).",
 )
 def validate(inputs: tuple[str, ...], ack_path: str | None) -> None:
     """Validate each INPUT against its implementation guide with pyx12.
@@ -340,9 +441,12 @@ def validate(inputs: tuple[str, ...], ack_path: str | None) -> None:
     """
     from edi_ivig.validate import validate as run_validation
 
+    if ack_path == "-":
+        raise click.UsageError("--999 must name a file: stdout carries what validate finds")
     if ack_path and len(inputs) > 1 and not Path(ack_path).is_dir():
         raise click.UsageError("with several INPUTs, --999 must name an existing directory")
-    _check_output_folders(ack_path)
+    targets = {name: _999_path(ack_path, name) for name in inputs} if ack_path else {}
+    _check_outputs(inputs, [(f"--999 of {name}", target) for name, target in targets.items()])
     code = EXIT_OK
     for name in inputs:
         try:
@@ -350,18 +454,22 @@ def validate(inputs: tuple[str, ...], ack_path: str | None) -> None:
                 result = run_validation(stream)
         except UnreadableInput as error:
             _fail_unreadable(name, error)
-            code = EXIT_UNREADABLE
+            code = max(code, EXIT_UNREADABLE)
             continue
         except OSError as error:
             click.echo(f"edi-ivig: {name}: {error.strerror or error}", err=True)
-            code = EXIT_UNREADABLE
+            code = max(code, EXIT_UNREADABLE)
             continue
         for note in result.notes:
             click.echo(f"{name}: note: {note}", err=True)
-        if ack_path:
-            target = Path(ack_path) / f"{Path(name).name}.999" if Path(ack_path).is_dir() else Path(ack_path)
-            with atomic_output(str(target)) as sink:
-                sink.write(result.ack_999.encode("latin-1"))
+        try:
+            if ack_path:
+                with atomic_output(targets[name]) as sink:
+                    sink.write(result.ack_999.encode("latin-1"))
+        except OutputError as error:
+            _fail_output(error)
+            code = EXIT_OUTPUT
+            continue
         if result.valid:
             click.echo(f"{name}: valid")
             continue
@@ -375,6 +483,10 @@ def validate(inputs: tuple[str, ...], ack_path: str | None) -> None:
                 position = f", position {e.position} in its transaction" if e.position else ""
                 click.echo(f"    {where} ({what}{position}): {e.message}")
     sys.exit(code)
+
+
+def _999_path(ack_path: str, name: str) -> str:
+    return str(Path(ack_path) / f"{Path(name).name}.999") if Path(ack_path).is_dir() else ack_path
 
 
 @main.command()

@@ -89,6 +89,7 @@ def load_case(folder: Path) -> Case:
             raise ValueError(f"{toml}: unknown key {sorted(unknown)[0]!r} (keys are {', '.join(sorted(CASE_KEYS))})")
         if options.get("mode", "fix") not in ("fix", "check"):
             raise ValueError(f"{toml}: mode is {options['mode']!r}; it must be 'fix' or 'check'")
+    _check_findings(folder / "findings.json")
     return Case(
         folder=folder,
         description=options.get("description", ""),
@@ -96,6 +97,22 @@ def load_case(folder: Path) -> Case:
         unsafe_fixes=bool(options.get("unsafe_fixes", False)),
         config=options.get("config", {}),
     )
+
+
+def _check_findings(path: Path) -> None:
+    """An unparsable findings.json is the case's fault, as a wrong case.toml is: name the file
+    and where the JSON breaks (a fixture, not claim data), before any case runs."""
+    if not path.exists():
+        return
+    try:
+        json.loads(path.read_bytes())
+    except json.JSONDecodeError as error:
+        raise ValueError(
+            f"{path}: not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+            " (fix it, or remove it and run --update to record what edi-ivig does now)"
+        ) from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not valid JSON: not UTF-8 text") from None
 
 
 def run_case(case: Case) -> Outcome:

@@ -147,3 +147,14 @@ def test_logs_are_quiet_by_default_and_json_lines_on_request(tmp_path):
     checked = [json.loads(line) for line in debug.stderr.decode().splitlines() if "claim_checked" in line]
     assert len(checked) == 3 and all(len(e["claim"]) == 16 for e in checked)
     assert checked[0]["rules"] == ["IG01", "IG06"] and checked[0]["segment"] == 21
+
+
+def test_regress_names_an_unparsable_findings_json_with_exit_2(tmp_path):
+    shutil.copytree(CASE, tmp_path / "case")
+    findings = tmp_path / "case" / "findings.json"
+    findings.write_text('[\n  {"rule": "IG01",\n  oops\n]\n')
+    result = CliRunner().invoke(main, ["regress", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert f"{findings}: not valid JSON:" in result.output and "line 3, column 3" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "ok " not in result.output  # refused before any case ran
