@@ -378,6 +378,10 @@ class ServiceLine:
         notes, ndc, quantity, unit, has_drug = [], None, None, None, False
         for segment in segments[2:]:
             sid = segment.id
+            if sid in ("SV1", "SV2"):  # one service per line: a second has lost its LX (a stray terminator)
+                raise UnreadableInput(
+                    f"a second {sid} in the service line that LX at segment {lx.number} starts", segment=segment.number
+                )
             if sid == "DTP" and segment.get(1) == "472" and line["date"] is None:
                 line["date"] = _dates(segment)
             elif sid == "REF" and segment.get(1) == "6R" and line["control_number"] is None:
