@@ -210,14 +210,15 @@ class ServiceLine:
     def other_amounts(self) -> tuple[str, ...]:
         """The amounts and quantities on the line that the model does not read (AMT, QTY, PS1,
         CN1, HCP, SVD, CAS, ...), by element name: a fix cannot divide what it does not know."""
-        found = []
-        for segment in self.segments[1:]:
+        found, quantity_at = [], self._where.get("quantity")
+        for at, segment in enumerate(self.segments[1:], start=1):
             qualified = AMOUNT_ELEMENTS.get(segment.id)
             if qualified is None:
                 continue
             qualifier_at, positions = qualified
+            modelled = at == 1 if segment.id in ("SV1", "SV2") else at == quantity_at
             for position, name in positions.items():
-                if (segment.id, position) not in MODELLED and segment.get(position):
+                if not (modelled and (segment.id, position) in MODELLED) and segment.get(position):
                     code = segment.get(qualifier_at) if qualifier_at else ""
                     qualifier = f", {segment.id}{qualifier_at:02d} {code}" if code.isalnum() and len(code) <= 3 else ""
                     found.append(f"{name[:-1]}{qualifier})")
@@ -331,13 +332,16 @@ class ServiceLine:
     def _where(self) -> dict[str, int]:
         """Where the segments an edit may change stand in the line (the first of each)."""
         where: dict[str, int] = {}
+        drug = False
         for i, s in enumerate(self.segments[2:], start=2):
             sid = s.id
             if sid == "DTP" and s.get(1) == "472":
                 where.setdefault("date", i)
             elif sid == "REF" and s.get(1) == "6R":
                 where.setdefault("control", i)
-            elif sid == "CTP":
+            elif sid == "LIN":
+                drug = True
+            elif sid == "CTP" and drug:  # the CTP of the first 2410 loop, as from_segments reads it
                 where.setdefault("quantity", i)
         return where
 
@@ -382,7 +386,12 @@ class ServiceLine:
                 raise UnreadableInput(
                     f"a second {sid} in the service line that LX at segment {lx.number} starts", segment=segment.number
                 )
-            if sid == "DTP" and segment.get(1) == "472" and line["date"] is None:
+            if sid == "DTP" and segment.get(1) == "472":
+                if line["date"] is not None:  # one date of service per line (TR3 2400 DTP*472, max use 1)
+                    raise UnreadableInput(
+                        f"a second DTP*472 in the service line that LX at segment {lx.number} starts",
+                        segment=segment.number,
+                    )
                 line["date"] = _dates(segment)
             elif sid == "REF" and segment.get(1) == "6R" and line["control_number"] is None:
                 line["control_number"] = segment.get(2)
