@@ -23,8 +23,8 @@ demo: $(STAMP)
 	@mkdir -p $(OUT)
 	@echo "== edi-ivig rules"
 	@$(BIN)/edi-ivig rules
-	@echo; echo "== edi-ivig check $(SAMPLE)      (report only)"
-	@$(BIN)/edi-ivig check $(SAMPLE) || true
+	@echo; echo "== edi-ivig check $(SAMPLE) --config $(DEMO_CONFIG)      (report only)"
+	@$(BIN)/edi-ivig check $(SAMPLE) --config $(DEMO_CONFIG) || true
 	@echo; echo "== edi-ivig fix $(SAMPLE) -o $(OUT)/claims.fixed.x12 --config $(DEMO_CONFIG) --277 ... --json ... --html ..."
 	@echo "   (safe fixes, and the per-day split the payer's section in $(DEMO_CONFIG) applies)"
 	@$(BIN)/edi-ivig fix $(SAMPLE) -o $(OUT)/claims.fixed.x12 --config $(DEMO_CONFIG) \
