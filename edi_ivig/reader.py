@@ -236,7 +236,7 @@ class _InterchangeWalker:
         number = isa_number = reader.segment_number + 1
         lead = self.interchange.lead
         if lead.strip(WHITESPACE):
-            reader.warn(f"{len(lead)} bytes of text before the ISA are not X12; they are kept as they are", isa_number)
+            reader.warn(_lead_described(lead), isa_number)
         self.ready.append(Passthrough(lead + self.interchange.isa, "ISA"))
         sep, handlers, ready = self.delimiters.element, self.handlers, self.ready
         append = self.pieces.append
@@ -564,6 +564,16 @@ def _at_end(pieces: Iterator[str]) -> bool:
         return all(not piece.strip(WHITESPACE) for piece in pieces)
     except UnreadableInput:
         return False
+
+
+UTF8_BOM = "\xef\xbb\xbf"  # as decoded from latin-1
+
+
+def _lead_described(lead: str) -> str:
+    """The warning for text before an ISA: a byte-order mark is named for what it is."""
+    if lead.startswith(UTF8_BOM) and not lead[3:].strip(WHITESPACE):
+        return "a UTF-8 byte-order mark stands before the ISA; it is not X12 and is kept as it is"
+    return f"{len(lead)} bytes of text before the ISA are not X12; they are kept as they are"
 
 
 def _level_named(level: str) -> str:
