@@ -349,7 +349,7 @@ class ServiceLine:
     def from_segments(cls, segments: Sequence[Segment], delimiters: Delimiters, position: int = 0) -> ServiceLine:
         lx, service = segments[0], segments[1] if len(segments) > 1 else None
         if service is None or service.id not in ("SV1", "SV2"):
-            raise UnreadableInput("the service line has no SV1 or SV2 right after its LX", segment=lx.number)
+            raise _bad(lx, "the service line has no SV1 or SV2 right after its LX")
         line = dict(
             number=_integer(lx, 1),
             position=position,
@@ -459,7 +459,7 @@ class Claim:
 def build_claim(raw: RawClaim) -> Claim:
     """Parse a claim and the loops above it (each loop parsed once, however many claims)."""
     d = raw.delimiters
-    segments = _segments(raw.pieces, raw.number, d)
+    segments = _segments(raw.pieces, raw.number, d, raw.offset)
     first_lx = next((i for i, s in enumerate(segments) if s.id == "LX"), len(segments))
     header, line_segments = segments[:first_lx], segments[first_lx:]
     clm = header[0]
@@ -518,18 +518,22 @@ def summarize(raw: RawClaim) -> ClaimSummary:
     the summary of a claim as read is also that of the claim as fixed.
     """
     d = raw.delimiters
-    clm = Segment.parse(raw.pieces[0], d.element, raw.number)
+    clm = Segment.parse(raw.pieces[0], d.element, raw.number, raw.offset)
     place = clm.components(5, d) + ["", ""]
     intermediary_id, period, in_line, dated = "", None, False, False
     first = last = None
+    at = None if raw.offset is None else raw.offset + 1 + len(raw.pieces[0])  # the terminator before each piece
     for number, piece in enumerate(raw.pieces[1:], raw.number + 1):
+        here = at
+        if at is not None:
+            at += 1 + len(piece)
         head = piece.lstrip(WHITESPACE)[:3]
         if head[:2] == "LX":  # the reader lets no other id that starts so through
             in_line, dated = True, False
             continue
         if head not in ("REF", "DTP"):
             continue
-        segment = Segment.parse(piece, d.element, number)
+        segment = Segment.parse(piece, d.element, number, here)
         if in_line:
             if segment.id == "DTP" and segment.get(1) == "472" and not dated:
                 dated = True
@@ -562,7 +566,7 @@ def loop_party(loop: Loop, entity: str) -> Party | None:
 @functools.lru_cache(maxsize=8)
 def transaction_info(transaction: Transaction) -> TransactionInfo:
     header = transaction.header
-    segments = _segments(header.pieces, header.number, header.delimiters)
+    segments = _segments(header.pieces, header.number, header.delimiters, header.offset)
     return TransactionInfo(
         kind=transaction.kind,
         version=transaction.version,
@@ -576,7 +580,7 @@ def transaction_info(transaction: Transaction) -> TransactionInfo:
 
 @functools.lru_cache(maxsize=8)
 def billing_provider(loop: Loop) -> BillingProvider:
-    segments = _segments(loop.pieces, loop.number, loop.delimiters)
+    segments = _segments(loop.pieces, loop.number, loop.delimiters, loop.offset)
     name = _party(segments, "85")
     assert name is not None  # the reader refuses a claim whose billing provider has none
     return BillingProvider(segments[0].get(1), name, tuple(segments))
@@ -584,7 +588,7 @@ def billing_provider(loop: Loop) -> BillingProvider:
 
 @functools.lru_cache(maxsize=8)
 def subscriber(loop: Loop) -> Subscriber:
-    segments = _segments(loop.pieces, loop.number, loop.delimiters)
+    segments = _segments(loop.pieces, loop.number, loop.delimiters, loop.offset)
     sbr = next((s for s in segments if s.id == "SBR"), None)
     member = _party(segments, "IL")
     assert member is not None  # the reader refuses a claim whose subscriber has none
@@ -601,7 +605,7 @@ def subscriber(loop: Loop) -> Subscriber:
 
 @functools.lru_cache(maxsize=8)
 def patient(loop: Loop) -> Patient:
-    segments = _segments(loop.pieces, loop.number, loop.delimiters)
+    segments = _segments(loop.pieces, loop.number, loop.delimiters, loop.offset)
     pat = next((s for s in segments if s.id == "PAT"), None)
     name = _party(segments, "QC")
     assert name is not None  # the reader refuses a claim whose patient has none
@@ -624,8 +628,15 @@ def _ccyymmdd(day: dt.date) -> str:
 
 
 
-def _segments(pieces: Sequence[str], first_number: int, d: Delimiters) -> list[Segment]:
-    return [Segment.parse(piece, d.element, n) for n, piece in enumerate(pieces, first_number)]
+def _segments(pieces: Sequence[str], first_number: int, d: Delimiters, at: int | None = None) -> list[Segment]:
+    """Parse pieces; `at` (the offset of the terminator before the first) gives each its byte offset."""
+    if at is None:
+        return [Segment.parse(piece, d.element, n) for n, piece in enumerate(pieces, first_number)]
+    segments = []
+    for n, piece in enumerate(pieces, first_number):
+        segments.append(Segment.parse(piece, d.element, n, at))
+        at += 1 + len(piece)
+    return segments
 
 
 def _party(segments: Sequence[Segment], entity: str) -> Party | None:
@@ -639,17 +650,23 @@ def _birth_date(segments: Sequence[Segment]) -> dt.date | None:
     try:
         return _date(dmg.get(2), dmg, 2)
     except UnreadableInput:  # say where, not what: a birth date is PHI
-        raise UnreadableInput("DMG02 (birth date) is not a date (CCYYMMDD)", segment=dmg.number) from None
+        raise _bad(dmg, "DMG02 (birth date) is not a date (CCYYMMDD)") from None
 
 
 def _element_name(segment: Segment, index: int) -> str:
     return f"{segment.id}{index:02d}"
 
 
+def _bad(segment: Segment, what: str) -> UnreadableInput:
+    """An error at `segment` that names the place (segment number, byte, element), never the value:
+    the value may be a name, a member id or a date of birth, and messages reach logs and payers."""
+    return UnreadableInput(what, segment=segment.number, offset=segment.offset)
+
+
 def _amount(segment: Segment, index: int) -> Decimal:
     value = _optional_amount(segment, index)
     if value is None:
-        raise UnreadableInput(f"{_element_name(segment, index)} is empty; it is required", segment=segment.number)
+        raise _bad(segment, f"{_element_name(segment, index)} is empty; it is required")
     return value
 
 
@@ -671,7 +688,7 @@ def _optional_amount(segment: Segment, index: int) -> Decimal | None:
     value = amount(text)
     if value is None:
         what = f"has more digits than an X12 number carries ({MAX_DIGITS})" if _NUMBER.fullmatch(text) else "is not a number"
-        raise UnreadableInput(f"{_element_name(segment, index)} {text[:20]!r} {what}", segment=segment.number)
+        raise _bad(segment, f"{_element_name(segment, index)} {what}")
     return value
 
 
@@ -681,9 +698,7 @@ def _integer(segment: Segment, index: int) -> int:
 
 def _integer_text(text: str, segment: Segment, index: int) -> int:
     if not is_digits(text):
-        raise UnreadableInput(
-            f"{_element_name(segment, index)} {text[:20]!r} is not a whole number", segment=segment.number
-        )
+        raise _bad(segment, f"{_element_name(segment, index)} is not a whole number")
     return int(text)
 
 
@@ -693,9 +708,7 @@ def _date(text: str, segment: Segment, index: int) -> dt.date:
             raise ValueError
         return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
     except ValueError:
-        raise UnreadableInput(
-            f"{_element_name(segment, index)} {text[:20]!r} is not a date (CCYYMMDD)", segment=segment.number
-        ) from None
+        raise _bad(segment, f"{_element_name(segment, index)} is not a date (CCYYMMDD)") from None
 
 
 def _dates(dtp: Segment) -> DateRange:
@@ -707,17 +720,12 @@ def _dates(dtp: Segment) -> DateRange:
     if qualifier == "RD8":
         start, dash, end = text.partition("-")
         if not dash:
-            raise UnreadableInput(f"DTP03 {text[:20]!r} is not a date range (CCYYMMDD-CCYYMMDD)", segment=dtp.number)
+            raise _bad(dtp, "DTP03 is not a date range (CCYYMMDD-CCYYMMDD)")
         dates = DateRange(_date(start, dtp, 3), _date(end, dtp, 3))
         if dates.end < dates.start:
-            raise UnreadableInput(f"DTP03 {text!r} ends before it starts", segment=dtp.number)
+            raise _bad(dtp, "DTP03 ends before it starts")
         if dates.days > MAX_RANGE_DAYS:
             # the rules look at each day of a range; a typo like 20261005-60261007 would be 1.4 million
-            raise UnreadableInput(
-                f"DTP03 {text!r} spans {dates.days:,} days; edi-ivig checks ranges of up to {MAX_RANGE_DAYS} days",
-                segment=dtp.number,
-            )
+            raise _bad(dtp, f"DTP03 spans more than {MAX_RANGE_DAYS} days, the longest range edi-ivig checks")
         return dates
-    raise UnreadableInput(
-        f"DTP02 {qualifier[:10]!r} is not a date format this reader knows (D8 or RD8)", segment=dtp.number
-    )
+    raise _bad(dtp, "DTP02 is not a date format this reader knows (D8 or RD8)")

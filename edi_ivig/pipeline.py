@@ -282,7 +282,7 @@ class Pipeline:
         reader = Reader(source)
         writers: list[tuple[Writer | FilteringWriter, bool | None]] = []
         if sink is not None:
-            writers.append((FilteringWriter(sink), False) if held is not None else (Writer(sink), None))
+            writers.append((FilteringWriter(sink, keep_empty=True), False) if held is not None else (Writer(sink), None))
         if held is not None:
             writers.append((FilteringWriter(held), True))
         counts, kept = Counts(), []

@@ -84,6 +84,7 @@ class Loop:
     number: int  # segment number of the first piece
     delimiters: Delimiters
     level: str = ""  # HL03 of an HL loop: 20 billing provider, 22 subscriber, 23 patient
+    offset: int | None = None  # byte offset of the terminator before the first piece (for messages)
 
     @property
     def text(self) -> str:
@@ -115,6 +116,7 @@ class RawClaim:
     billing_provider: Loop
     subscriber: Loop
     patient: Loop | None
+    offset: int | None = None  # byte offset of the terminator before CLM (for messages)
 
     @property
     def delimiters(self) -> Delimiters:
@@ -234,7 +236,7 @@ class _InterchangeWalker:
         number = isa_number = reader.segment_number + 1
         lead = self.interchange.lead
         if lead.strip(WHITESPACE):
-            reader.warn(f"{len(lead)} bytes of text before the ISA are not X12; they are kept as they are", isa_number)
+            reader.warn(_lead_described(lead), isa_number)
         self.ready.append(Passthrough(lead + self.interchange.isa, "ISA"))
         sep, handlers, ready = self.delimiters.element, self.handlers, self.ready
         append = self.pieces.append
@@ -287,7 +289,7 @@ class _InterchangeWalker:
             raise UnreadableInput(EMPTY_SEGMENT, segment=number)
         if not sid:
             raise UnreadableInput("segment without an id: it starts with the element separator", segment=number)
-        raise UnreadableInput(f"{_shown(sid)} is not a segment of an 837", segment=number)
+        raise UnreadableInput(f"a segment id that no 837 has ({_described(sid)})", segment=number)
 
     # -- envelope ----------------------------------------------------------------------------
 
@@ -314,7 +316,7 @@ class _InterchangeWalker:
         set_id = st[1] if len(st) > 1 else ""
         if set_id != "837":
             raise UnreadableInput(
-                f"transaction set {_shown(set_id)} is not an 837 claim;"
+                "ST01 (transaction set) is not 837, a claim;"
                 " edi-ivig reads 837P (005010X222A1) and 837I (005010X223A2)",
                 segment=number,
             )
@@ -424,6 +426,7 @@ class _InterchangeWalker:
         if what is None:
             return
         self.collecting, self.pieces = None, _OUTSIDE
+        offset = self.written
         if what == "claim":
             self.written += len(pieces) + sum(map(len, pieces))
             stats = self.reader.stats
@@ -433,11 +436,11 @@ class _InterchangeWalker:
             self.ready.append(
                 RawClaim(
                     self.claim_id, tuple(pieces), self.start, self.lines, frozenset(self.codes),
-                    self.transaction, *self.context,
+                    self.transaction, *self.context, offset,
                 )
             )
             return
-        loop = Loop(tuple(pieces), self.start, self.delimiters, self.level if what == "loop" else "")
+        loop = Loop(tuple(pieces), self.start, self.delimiters, self.level if what == "loop" else "", offset)
         text = loop.text
         self.written += len(text)
         self.ready.append(Passthrough(text, what, loop))
@@ -455,7 +458,7 @@ class _InterchangeWalker:
         st, gs = self.st, self.gs
         assert gs is not None
         version = st[3] if len(st) > 3 and st[3] else gs[8] if len(gs) > 8 else ""
-        kind = self._kind(version, header.number)
+        kind = self._kind(version, header)
         self.reader.stats.kinds.add(kind)
         return Transaction(kind, version, st[2] if len(st) > 2 else "", Envelope(self.isa, gs), header)
 
@@ -464,7 +467,7 @@ class _InterchangeWalker:
         if self.level not in (SUBSCRIBER, PATIENT):
             raise UnreadableInput(
                 "CLM is not under a subscriber (HL level 22) or patient (HL level 23);"
-                f" the HL before it has level {_shown(self.level)}",
+                f" the HL before it is {_level_named(self.level)}",
                 segment=number,
             )
         needed = (BILLING_PROVIDER, SUBSCRIBER, PATIENT) if self.level == PATIENT else (BILLING_PROVIDER, SUBSCRIBER)
@@ -483,8 +486,13 @@ class _InterchangeWalker:
         levels = self.levels
         return levels[BILLING_PROVIDER], levels[SUBSCRIBER], levels.get(PATIENT) if self.level == PATIENT else None
 
-    def _kind(self, version: str, number: int) -> str:
-        kind, warning = kind_of_version(version, number)
+    def _kind(self, version: str, header: Loop) -> str:
+        number = header.number
+        try:
+            kind, warning = kind_of_version(version, number)
+        except UnreadableInput as error:
+            error.offset = _first_offset(header)
+            raise
         if warning:
             self.reader.warn(warning, number)
         return kind
@@ -509,15 +517,15 @@ def kind_of_version(version: str, number: int) -> tuple[str, str | None]:
         return kind, None
     if (version and not version.startswith("005010")) or any(g in version for g in ("X224", "X096", "X097", "X098")):
         raise UnreadableInput(
-            f"837 version {_shown(version)} is not supported;"
+            "the 837 version (ST03 or GS08) is not a 5010 professional or institutional one;"
             " edi-ivig reads 837P (005010X222A1) and 837I (005010X223A2)",
             segment=number,
         )
     kind = "837I" if "X223" in version else "837P"
     if "X222" in version or "X223" in version:
         named = "005010X223A2" if kind == "837I" else "005010X222A1"
-        return kind, f"version {_shown(version)} is not the HIPAA-named {named}; read as {kind}"
-    return kind, f"version {_shown(version)} names no 837 implementation guide; read as 837P"
+        return kind, f"the version (ST03 or GS08) is not the HIPAA-named {named}; read as {kind}"
+    return kind, "the version (ST03 or GS08) names no 837 implementation guide; read as 837P"
 
 
 def _name_problem(loop: Loop, level: str) -> str | None:
@@ -558,9 +566,39 @@ def _at_end(pieces: Iterator[str]) -> bool:
         return False
 
 
-def _shown(value: str) -> str:
-    """A value for an error message: quoted, and cut short."""
-    return repr(value if len(value) <= 20 else value[:20] + "...")
+UTF8_BOM = "\xef\xbb\xbf"  # as decoded from latin-1
+
+
+def _lead_described(lead: str) -> str:
+    """The warning for text before an ISA: a byte-order mark is named for what it is."""
+    if lead.startswith(UTF8_BOM) and not lead[3:].strip(WHITESPACE):
+        return "a UTF-8 byte-order mark stands before the ISA; it is not X12 and is kept as it is"
+    return f"{len(lead)} bytes of text before the ISA are not X12; they are kept as they are"
+
+
+def _level_named(level: str) -> str:
+    """An HL03 code for a message: named when it is one edi-ivig knows, else not shown."""
+    return f"a {LEVEL_NAMES[level]} loop" if level in LEVEL_NAMES else "an HL loop of another level (HL03)"
+
+
+def _first_offset(loop: Loop) -> int | None:
+    """The byte offset of the id of a loop's first segment."""
+    if loop.offset is None:
+        return None
+    piece = loop.pieces[0]
+    return loop.offset + 1 + len(piece) - len(piece.lstrip(WHITESPACE))
+
+
+def _described(text: str) -> str:
+    """What a message says of text from the input: its length and kind of characters, never the
+    text itself. A stray terminator inside a name makes the rest of the name a "segment id"."""
+    if text.isascii() and text.isalnum() and text.upper() == text:
+        kind = "letters and digits"
+    elif text.isascii() and text.isprintable():
+        kind = "with characters no segment id has"
+    else:
+        kind = "with non-ASCII or control characters"
+    return f"{len(text)} character{'s' if len(text) != 1 else ''}, {kind}"
 
 
 # The segment ids that shape the structure; every other 837 segment joins the collection

@@ -94,10 +94,19 @@ class FilteringWriter:
     claim is dropped and the loops after it are renumbered; a transaction, group
     or interchange left with no claim is dropped, and SE01, GE01 and IEA01 count
     what was written. With every claim kept, the output is the same as Writer's.
+
+    `keep_empty` (the corrected output, not the held file) also writes what had
+    no claim to begin with, as read: an interchange, group or transaction with
+    no CLM (and the text before its ISA) is nobody's to drop, and the held file
+    is no place for it.
     """
 
-    def __init__(self, stream: BinaryIO):
+    def __init__(self, stream: BinaryIO, keep_empty: bool = False):
         self._out = _Output(stream)
+        self._keep_empty = keep_empty
+        # whether a claim (kept or not) came in the open interchange, group and transaction
+        self._claim_in = {"ISA": False, "GS": False, "header": False}
+        self._loops: list[Passthrough] = []  # the HL loops of the open transaction while it has no claim
         self.claims = 0
         self._interchange: list[Passthrough] = []  # ISA (and TA1s) not yet written
         self._group: Passthrough | None = None  # GS not yet written
@@ -125,6 +134,11 @@ class FilteringWriter:
 
     def _passthrough(self, part: Passthrough) -> None:
         kind = part.kind
+        if kind in self._claim_in:
+            self._claim_in[kind] = False
+            self._loops = []
+        if self._keep_empty:
+            self._open_empty(part)
         if kind == "ISA":
             self._interchange, self._isa_open, self._groups, self._group_dropped = [part], False, 0, False
         elif kind == "TA1":
@@ -149,7 +163,20 @@ class FilteringWriter:
                 self._out.emit(part.text)
         # an HL loop waits for the first kept claim under it (see _claim)
 
+    def _open_empty(self, part: Passthrough) -> None:
+        """With keep_empty, open what is closing with no claim ever in it, so it is written."""
+        kind, claim_in = part.kind, self._claim_in
+        if kind == "loop" and not claim_in["header"]:
+            self._loops.append(part)
+        elif kind == "GE" and not claim_in["GS"] and not self._gs_open:
+            self._open_interchange()
+            self._open_group()
+        elif kind == "IEA" and not claim_in["ISA"] and not self._isa_open:
+            self._open_interchange()
+
     def _claim(self, raw: RawClaim, edited: Claim | None, keep: bool) -> None:
+        self._claim_in = dict.fromkeys(self._claim_in, True)
+        self._loops = []
         if not keep:
             self._changed = True
             return
@@ -167,17 +194,23 @@ class FilteringWriter:
         self._segments += count
         self.claims += 1
 
-    def _open_transaction(self) -> None:
-        if self._st_open:
-            return
+    def _open_interchange(self) -> None:
         if not self._isa_open:
             for part in self._interchange:
                 self._out.emit(part.text)
             self._isa_open = True
+
+    def _open_group(self) -> None:
         if not self._gs_open:
             assert self._group is not None
             self._out.emit(self._group.text)
             self._gs_open = True
+
+    def _open_transaction(self) -> None:
+        if self._st_open:
+            return
+        self._open_interchange()
+        self._open_group()
         assert self._header is not None and self._header.loop is not None
         self._out.emit(self._header.text)
         self._segments += len(self._header.loop.pieces)
@@ -201,6 +234,11 @@ class FilteringWriter:
         self._segments += len(loop.pieces)
 
     def _transaction_end(self, end: TransactionEnd) -> None:
+        if self._keep_empty and not self._claim_in["header"]:  # no claim in it: as read
+            self._open_transaction()
+            for loop in self._loops:
+                self._out.emit(loop.text)
+            self._loops = []
         if not self._st_open:
             self._transaction_dropped = True
             return

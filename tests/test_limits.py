@@ -93,7 +93,7 @@ def test_thousands_of_claimless_hl_loops_pass_through():
     [
         (b"HL*2*1*22*0~", b"HL*2*1*23*0~", "the claim has no subscriber (2000B) HL loop above it"),
         (b"HL*1**20*1~", b"HL*1**99*1~", "the claim has no billing provider (2000A) HL loop above it"),
-        (b"HL*2*1*22*0~", b"HL*2*1**0~", "CLM is not under a subscriber (HL level 22) or patient (HL level 23); the HL before it has level ''"),
+        (b"HL*2*1*22*0~", b"HL*2*1**0~", "CLM is not under a subscriber (HL level 22) or patient (HL level 23); the HL before it is an HL loop of another level (HL03)"),
     ],
 )
 def test_wrong_hl_nesting_is_a_clear_error(old, new, message):

@@ -78,16 +78,16 @@ def test_segments_are_kept_with_their_positions():
 @pytest.mark.parametrize(
     "old, new, message",
     [
-        ("SV1*HC:96365*1250*", "SV1*HC:96365*12,50*", "segment 30: SV102 '12,50' is not a number"),
-        ("DTP*472*D8*20261005", "DTP*472*D8*20261305", "segment 39: DTP03 '20261305' is not a date (CCYYMMDD)"),
+        ("SV1*HC:96365*1250*", "SV1*HC:96365*12,50*", "segment 30, byte 907: SV102 is not a number"),
+        ("DTP*472*D8*20261005", "DTP*472*D8*20261305", "segment 39, byte 1104: DTP03 is not a date (CCYYMMDD)"),
         ("RD8*20261005-20261009~\nREF*6R*NWI0001L1", "RD8*20261009-20261005~\nREF*6R*NWI0001L1",
-         "segment 25: DTP03 '20261009-20261005' ends before it starts"),
-        ("LX*2", "LX*B", "segment 29: LX01 'B' is not a whole number"),
-        ("LX*2", "LX*\u00b2", "segment 29: LX01 '\u00b2' is not a whole number"),  # str.isdigit says yes to it
+         "segment 25, byte 815: DTP03 ends before it starts"),
+        ("LX*2", "LX*B", "segment 29, byte 901: LX01 is not a whole number"),
+        ("LX*2", "LX*\u00b2", "segment 29, byte 901: LX01 is not a whole number"),  # str.isdigit says yes to it
         ("SV1*HC:96365*1250*UN*5*", "SV1*HC:96365*1250*UN*5000000000000000000*",  # 19 digits: Decimal cannot divide it by days
-         "segment 30: SV104 '5000000000000000000' has more digits than an X12 number carries (18)"),
+         "segment 30, byte 907: SV104 has more digits than an X12 number carries (18)"),
         ("RD8*20261005-20261009~\nREF*6R*NWI0001L1", "RD8*20261005-20271006~\nREF*6R*NWI0001L1",
-         "segment 25: DTP03 '20261005-20271006' spans 367 days; edi-ivig checks ranges of up to 366 days"),
+         "segment 25, byte 815: DTP03 spans more than 366 days, the longest range edi-ivig checks"),
     ],
 )
 def test_values_a_rule_would_rely_on_must_parse(old, new, message):

@@ -14,7 +14,9 @@ class Segment:
     `elements[0]` is the segment id, so `elements[1]` is the X12 "01" element.
     `lead` is what stood between the previous terminator and the id (line
     breaks, indentation); `number` is the segment's position in the file
-    (ISA = 1), None for a segment an edit created. Splitting on the element
+    (ISA = 1), None for a segment an edit created; `offset` the byte offset
+    of its id, when the reader knew it (for messages: it names a place, where a
+    value would show content). Splitting on the element
     separator and joining again gives back the text exactly, so an unchanged
     segment re-renders byte for byte.
     """
@@ -22,11 +24,14 @@ class Segment:
     elements: tuple[str, ...]
     lead: str = ""
     number: int | None = None
+    offset: int | None = attrs.field(default=None, eq=False)
 
     @classmethod
-    def parse(cls, piece: str, separator: str, number: int | None = None) -> Segment:
+    def parse(cls, piece: str, separator: str, number: int | None = None, at: int | None = None) -> Segment:
+        """`at` is the byte offset of the terminator before `piece`, when known."""
         text = piece.lstrip(WHITESPACE)
-        return cls(tuple(text.split(separator)), piece[: len(piece) - len(text)], number)
+        lead = piece[: len(piece) - len(text)]
+        return cls(tuple(text.split(separator)), lead, number, None if at is None else at + 1 + len(lead))
 
     @property
     def id(self) -> str:
@@ -44,7 +49,7 @@ class Segment:
         elements = list(self.elements)
         elements.extend([""] * (index + 1 - len(elements)))
         elements[index] = value
-        return Segment(tuple(elements), self.lead, self.number)
+        return Segment(tuple(elements), self.lead, self.number, self.offset)
 
     def with_elements(self, values: dict[int, str]) -> Segment:
         """A copy with several elements set at once."""
@@ -52,7 +57,7 @@ class Segment:
         elements.extend([""] * (max(values) + 1 - len(elements)))
         for index, value in values.items():
             elements[index] = value
-        return Segment(tuple(elements), self.lead, self.number)
+        return Segment(tuple(elements), self.lead, self.number, self.offset)
 
     def render(self, delimiters: Delimiters) -> str:
         """The segment with the terminator of the segment before it, as the writer emits it."""

@@ -102,6 +102,8 @@ def _find_first_isa(buf: _Buffer) -> int:
         if match:
             return match.start()
         if len(buf.text) > MAX_PREAMBLE or not buf.fill():
+            if "I\x00S\x00A\x00" in buf.text or buf.text.startswith(("\xff\xfe", "\xfe\xff")):
+                raise UnreadableInput("UTF-16 text: X12 is one byte per character; convert it", offset=0)
             raise UnreadableInput(
                 "no ISA segment found: an X12 interchange starts with ISA", offset=0
             )
