@@ -38,6 +38,8 @@ SEGMENT_IDS = frozenset(
 )
 EMPTY_SEGMENT = "empty segment: two terminators in a row"
 HIPAA_VERSIONS = {"005010X222A1": "837P", "005010X223A2": "837I"}
+# What a claim shows of its kind: CLM05-2 (B place of service, A uniform billing), SV1 or SV2.
+CONTENT_KINDS = {"B": "837P", "A": "837I"}
 
 # HL03 hierarchical level codes.
 BILLING_PROVIDER, SUBSCRIBER, PATIENT = "20", "22", "23"
@@ -222,6 +224,9 @@ class _InterchangeWalker:
         self.lines = 0
         self.codes: set[str] = set()
         self.in_line = False
+        # When the envelope names no guide, the claims say which kind the transaction is: what
+        # the claim under way shows (CLM05-2, SV1 or SV2), None when the envelope decides.
+        self.evidence: set[str] | None = None
         # None for an ordinary segment, a method for one that shapes the structure
         self.handlers: dict[str, Any] = dict.fromkeys(SEGMENT_IDS)
         self.handlers.update((sid, getattr(self, "_on_" + sid.lower())) for sid in _STRUCTURAL)
@@ -328,6 +333,10 @@ class _InterchangeWalker:
     def _on_se(self, piece: str, number: int) -> None:
         self._require_transaction("SE", number)
         self._close_collection()
+        if self.evidence is not None:  # a transaction with no claim: nothing says otherwise
+            self.evidence = set()
+            self._settle_kind(number)
+            self.evidence = None
         transaction = self.transaction
         assert transaction is not None
         self.ready.append(TransactionEnd(transaction, piece, number - self.st_number + 1, number))
@@ -383,6 +392,9 @@ class _InterchangeWalker:
         self.lines = 0
         self.codes = set()
         self.in_line = False
+        if self.evidence is not None:
+            qualifier = (elements[5].split(self.delimiters.component) + [""])[1]
+            self.evidence = {CONTENT_KINDS[qualifier]} if qualifier in CONTENT_KINDS else set()
         self._collect("claim", piece, number)
 
     def _on_lx(self, piece: str, number: int) -> None:
@@ -401,6 +413,8 @@ class _InterchangeWalker:
         d = self.delimiters
         elements = piece.split(d.element, 3)
         position = 1 if elements[0].endswith("1") else 2
+        if self.evidence is not None:
+            self.evidence.add("837P" if position == 1 else "837I")
         composite = elements[position] if len(elements) > position else ""
         parts = composite.split(d.component, 2)
         if len(parts) > 1:
@@ -428,6 +442,8 @@ class _InterchangeWalker:
         self.collecting, self.pieces = None, _OUTSIDE
         offset = self.written
         if what == "claim":
+            if self.evidence is not None:
+                self._settle_kind(self.start)
             self.written += len(pieces) + sum(map(len, pieces))
             stats = self.reader.stats
             stats.claims += 1
@@ -459,8 +475,39 @@ class _InterchangeWalker:
         assert gs is not None
         version = st[3] if len(st) > 3 and st[3] else gs[8] if len(gs) > 8 else ""
         kind = self._kind(version, header)
-        self.reader.stats.kinds.add(kind)
+        if kind:
+            self.reader.stats.kinds.add(kind)
+        self.evidence = None if kind else set()
         return Transaction(kind, version, st[2] if len(st) > 2 else "", Envelope(self.isa, gs), header)
+
+    def _settle_kind(self, number: int) -> None:
+        """Decide (at its first claim) or confirm the kind of a transaction whose envelope names no
+        guide, from what the claim shows; a claim that shows both kinds, or another than the
+        claims before it, is refused: which guide to read it by is not known."""
+        transaction, evidence = self.transaction, self.evidence
+        assert transaction is not None and evidence is not None
+        if len(evidence) > 1:
+            raise UnreadableInput(
+                "the envelope (GS08/ST03) names no 837 guide, and this claim shows both kinds: professional"
+                " (SV1, CLM05-2 B) and institutional (SV2, CLM05-2 A); edi-ivig cannot tell which guide it follows",
+                segment=number,
+            )
+        if transaction.kind:
+            if evidence and evidence != {transaction.kind}:
+                raise UnreadableInput(
+                    f"the envelope (GS08/ST03) names no 837 guide; the transaction's first claim made it an"
+                    f" {transaction.kind}, but this claim is an {evidence.pop()}: one transaction holds one kind",
+                    segment=number,
+                )
+            return
+        kind = next(iter(evidence), "837P")
+        shown = "its claims (CLM05-2, SV1/SV2)" if evidence else "nothing in it (no claim says), as the default"
+        self.transaction = attrs.evolve(transaction, kind=kind)
+        self.reader.stats.kinds.add(kind)
+        self.reader.warn(
+            f"the version (ST03 or GS08) names no 837 implementation guide; read as {kind} from {shown}",
+            transaction.header.number,
+        )
 
     def _context_for_claim(self, number: int) -> tuple[Loop, Loop, Loop | None]:
         """The billing provider, subscriber and patient loops of the claim starting at `number`."""
@@ -508,7 +555,8 @@ def require_full_gs(gs: Sequence[str], number: int) -> None:
 
 
 def kind_of_version(version: str, number: int) -> tuple[str, str | None]:
-    """837P or 837I for an ST03 (or GS08) version, with a warning when it is not a HIPAA one.
+    """837P or 837I for an ST03 (or GS08) version, with a warning when it is not a HIPAA one;
+    "" when the version names no guide (the claims in the transaction decide).
 
     Raises UnreadableInput for what is not a 5010 professional or institutional 837.
     """
@@ -525,7 +573,7 @@ def kind_of_version(version: str, number: int) -> tuple[str, str | None]:
     if "X222" in version or "X223" in version:
         named = "005010X223A2" if kind == "837I" else "005010X222A1"
         return kind, f"the version (ST03 or GS08) is not the HIPAA-named {named}; read as {kind}"
-    return kind, "the version (ST03 or GS08) names no 837 implementation guide; read as 837P"
+    return "", None  # no guide named: the claims decide (_InterchangeWalker._settle_kind)
 
 
 def _name_problem(loop: Loop, level: str) -> str | None:

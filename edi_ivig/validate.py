@@ -31,7 +31,7 @@ import pyx12.x12file
 import pyx12.x12n_document
 
 from edi_ivig.errors import UnreadableInput
-from edi_ivig.reader import kind_of_version, require_full_gs
+from edi_ivig.reader import CONTENT_KINDS, kind_of_version, require_full_gs
 from edi_ivig.x12.delimiters import WHITESPACE
 from edi_ivig.x12.tokenizer import tokenize
 
@@ -130,22 +130,36 @@ def _normalize(source: BinaryIO, target: Path) -> dict[str, str]:
             out.write(interchange.isa + term + "\n")
             number += 1
             gs08 = ""
+            shown: set[str] | None = None  # what the claims show, in a transaction whose envelope names no guide
             for piece in interchange.pieces:
                 text = piece.lstrip(WHITESPACE).rstrip("\r\n")
                 number += 1
                 if not text:
                     continue
                 out.write(text + term + "\n")
-                if text.startswith("GS" + d.element):
+                sid = text.split(d.element, 1)[0]
+                if sid == "GS":
                     elements = text.split(d.element)
                     require_full_gs(elements, number)
                     gs08 = elements[8]
-                elif text.startswith("ST" + d.element + "837"):
+                elif sid == "ST" and text.startswith("ST" + d.element + "837"):
                     elements = text.split(d.element)
                     try:
-                        kinds[gs08] = kind_of_version(elements[3] if len(elements) > 3 and elements[3] else gs08, number)[0]
+                        kind = kind_of_version(elements[3] if len(elements) > 3 and elements[3] else gs08, number)[0]
                     except UnreadableInput:
-                        pass  # not an 837 edi-ivig reads (4010, dental): pyx12's own maps decide
+                        continue  # not an 837 edi-ivig reads (4010, dental): pyx12's own maps decide
+                    if kind:
+                        kinds[gs08] = kind
+                    else:  # as the reader does: the claims decide
+                        shown = set()
+                elif shown is not None and sid in ("SV1", "SV2"):
+                    shown.add("837P" if sid == "SV1" else "837I")
+                elif shown is not None and sid == "CLM":
+                    qualifier = (text.split(d.element)[5:6] or [""])[0].split(d.component)[1:2]
+                    shown.update(CONTENT_KINDS[q] for q in qualifier if q in CONTENT_KINDS)
+                elif shown is not None and sid == "SE":
+                    kinds.setdefault(gs08, "837I" if shown == {"837I"} else "837P")
+                    shown = None
     return kinds
 
 
