@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from importlib import resources
@@ -18,6 +19,8 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import attrs
+
+from edi_ivig.settings import ConfigError
 
 # Codes that stand for "some drug we have no code for"; whether such a line is
 # immune globulin depends on its NDC.
@@ -216,14 +219,154 @@ class CoverageList:
 
 @functools.lru_cache(maxsize=16)
 def coverage_list(name_or_path: str) -> CoverageList:
-    """A shipped list by name (config/NAME.csv) or a CSV of the user's by path."""
+    """A shipped list by name (config/NAME.csv) or a CSV of the user's by path, checked row by row.
+
+    IG10 trusts the list on every claim: a shifted column or a mistyped condition would quietly
+    cover or uncover a diagnosis, so a row that cannot be read as the rules read it is a
+    ConfigError naming the file and line instead.
+    """
     if name_or_path.endswith(".csv"):
         path = Path(name_or_path)
-        table = read_table(path.parent, path.stem)  # type: ignore[arg-type]
+        where, source = str(path), path.open
     else:
-        table = read_table(resources.files("edi_ivig.config"), name_or_path)
-    conditions = {normalize_diagnosis(row["code"]): row.get("condition", "") or "" for row in table.rows}
-    return CoverageList(table.meta("name") or table.name, conditions)
+        where = f"config/{name_or_path}.csv"
+        source = resources.files("edi_ivig.config").joinpath(f"{name_or_path}.csv").open
+    with source(encoding="utf-8-sig", newline="") as f:  # -sig: a list saved by a spreadsheet starts with a BOM
+        lines = f.read().splitlines()
+    name = Table(name_or_path, tuple(_header_lines(lines)), ()).meta("name")
+    return CoverageList(name or Path(name_or_path).stem, _coverage_conditions(lines, where))
+
+
+COVERAGE_COLUMNS = ("code", "description", "condition", "source")
+
+# An ICD-10-CM code in form: a letter, a digit, a letter or digit, then up to four more after an
+# optional dot (B20, G61.81, G35.B0, T80.52XA); checked upper-cased, as normalize_diagnosis does.
+_ICD10CM = re.compile(r"[A-Z][0-9][A-Z0-9](\.?[A-Z0-9]{1,4})?")
+
+
+def _coverage_conditions(lines: Sequence[str], where: str) -> dict[str, str]:
+    """Code (normalized) -> condition, from the lines of a coverage list; raises on the first bad row."""
+    rows = _numbered_rows(lines, where)
+    line, header = next(rows, (len(lines) + 1, []))
+    missing = [column for column in COVERAGE_COLUMNS if column not in header]
+    if missing:
+        raise _row_error(where, line, f"the header lacks column {', '.join(repr(c) for c in missing)} (a coverage list has {','.join(COVERAGE_COLUMNS)})")
+    conditions: dict[str, str] = {}
+    first_line: dict[str, int] = {}
+    for line, fields in rows:
+        code, condition = _coverage_row(fields, header, where, line)
+        if code in first_line:
+            raise _row_error(where, line, f"{code} is listed again (first on line {first_line[code]})")
+        conditions[code], first_line[code] = condition, line
+    return conditions
+
+
+def _coverage_row(fields: Sequence[str], header: Sequence[str], where: str, line: int) -> tuple[str, str]:
+    """The normalized code and condition of one row, or the error that names what is wrong with it."""
+    if len(fields) != len(header):
+        raise _row_error(
+            where, line, f"{len(fields)} fields where the header has {len(header)} (a comma inside a field needs quotes)"
+        )
+    row = dict(zip(header, fields, strict=True))
+    problem = _code_problem(row["code"])
+    if problem:
+        raise _row_error(where, line, problem)
+    code = normalize_diagnosis(row["code"])
+    problem = _condition_problem(row["condition"])
+    if problem:
+        raise _row_error(where, line, f"{code}: {problem}")
+    return code, row["condition"]
+
+
+def _code_problem(text: str) -> str | None:
+    """What keeps a code from ever matching an 837 diagnosis (which normalize_diagnosis compares), or None."""
+    if not text.strip():
+        return "the code is empty"
+    if not _ICD10CM.fullmatch(text.strip().upper()):
+        return (
+            f"code {text!r} is not an ICD-10-CM code (a letter, a digit, then letters or digits: "
+            "3 to 7 characters, any dot after the third)"
+        )
+    return None
+
+
+def _whole_years(value: str) -> str | None:
+    return None if value.isascii() and value.isdigit() else f"max_age_years {value!r} is not a whole number of years"
+
+
+def _iso_date(value: str) -> str | None:
+    """Exactly YYYY-MM-DD: fromisoformat also takes 20250930 and week dates, which a reader of the list would misread."""
+    try:
+        ok = len(value) == 10 and value[4] == value[7] == "-" and dt.date.fromisoformat(value) is not None
+    except ValueError:
+        ok = False
+    return None if ok else f"billable_until {value!r} is not a date (YYYY-MM-DD)"
+
+
+def _known_groups(value: str) -> str | None:
+    """Groups of icd10cm_condition_groups.csv: an unknown one would never match a claim's diagnosis."""
+    known = condition_groups()
+    for group in (part.strip() for part in value.split("|")):
+        if not group:
+            return f"an empty condition group in not_payable_if_associated_with {value!r}"
+        if group not in known:
+            return f"unknown condition group {group!r} (known: {', '.join(sorted(known))})"
+    return None
+
+
+# The conditions IG10 reads (CoverageList.max_age, billable_until, not_payable_with), each with
+# the check of its value; and those kept as the article's words, needing the medical record.
+CHECKED_CONDITIONS = {
+    "max_age_years": _whole_years,
+    "billable_until": _iso_date,
+    "not_payable_if_associated_with": _known_groups,
+}
+NOTED_CONDITIONS = frozenset({"requires_prior_failure", "restrict_to_condition", "info_icd10cm"})
+
+
+def _condition_problem(condition: str) -> str | None:
+    """What in a condition IG10 would misread or ignore (a typo in a key, a bad value), or None.
+
+    Parsed as CoverageList._condition parses it: `key=value` parts separated by `;`, spaces trimmed.
+    """
+    seen: set[str] = set()
+    for part in (p.strip() for p in condition.split(";")):
+        if not part:
+            continue
+        key, equals, value = (text.strip() for text in part.partition("="))
+        if key not in CHECKED_CONDITIONS and key not in NOTED_CONDITIONS:
+            known = ", ".join((*CHECKED_CONDITIONS, *sorted(NOTED_CONDITIONS)))
+            return f"unknown condition {key!r} (known: {known})"
+        if not equals:
+            return f"condition {key!r} needs '=' and a value"
+        if key in seen:
+            return f"condition {key!r} given twice"
+        seen.add(key)
+        problem = CHECKED_CONDITIONS[key](value) if key in CHECKED_CONDITIONS else None
+        if problem:
+            return problem
+    return None
+
+
+def _numbered_rows(lines: Sequence[str], where: str) -> Iterator[tuple[int, list[str]]]:
+    """The CSV rows after the `#` lines, each with the line it starts on in the file (the `#` lines counted)."""
+    body = [(number, line) for number, line in enumerate(lines, 1) if not line.startswith("#")]
+    reader = csv.reader(line for _, line in body)
+    consumed = 0
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise _row_error(where, body[min(consumed, len(body) - 1)][0], f"not CSV ({error})") from None
+        if fields:  # a blank line is no row, as csv.DictReader has it
+            yield body[consumed][0], fields
+        consumed = reader.line_num
+
+
+def _row_error(where: str, line: int, problem: str) -> ConfigError:
+    return ConfigError(f"{where} line {line}: {problem}")
 
 
 @functools.cache

@@ -36,8 +36,8 @@ def test_defaults_cover_every_rule():
         ("rules = [", "user.toml: not valid TOML"),
         ("[options]\ncoverage_list = \"absent.csv\"\n", "user.toml: 'options.coverage_list' absent.csv: No such file"),
         ("[options]\ncoverage_list = \"typo.csv\"\n",
-         "user.toml: 'options.coverage_list' typo.csv: G6181 names unknown condition 'diabetes' (known: diabetes_mellitus,"),
-        ("[options]\ncoverage_list = \"no-code.csv\"\n", "user.toml: 'options.coverage_list' no-code.csv: not a coverage list CSV"),
+         "user.toml: 'options.coverage_list' typo.csv line 2: G6181: unknown condition group 'diabetes' (known: diabetes_mellitus,"),
+        ("[options]\ncoverage_list = \"no-code.csv\"\n", "user.toml: 'options.coverage_list' no-code.csv line 1: the header lacks column 'code', 'condition', 'source'"),
     ],
 )
 def test_errors_name_the_file_and_key(tmp_path, text, message):
