@@ -147,7 +147,8 @@ def _units_violation(
     reference: Reference, settings: Settings,
 ) -> str | None:
     """None when the units are conserved: the same total under the same code and basis, the
-    same drug amount, or each line's units set to its CTP dose (a unit fix)."""
+    same drug amount, or each line's units either set to its CTP dose (a unit fix) or its days'
+    share of the units billed, under the code and basis billed (a split)."""
     units_before, units_after = _total_units(before), _total_units(after)
     same_billing = {(ln.procedure.code, ln.unit_basis) for ln in before} == {(ln.procedure.code, ln.unit_basis) for ln in after}
     if same_billing and units_before == units_after:
@@ -155,7 +156,12 @@ def _units_violation(
     amount_before = _drug_amount(before, claim_before, reference)
     if amount_before is not None and amount_before == _drug_amount(after, claim_after, reference):
         return None
-    if all(_dose_units(line, claim_after, reference, settings) == line.units for line in after):
+    share = _units_per_day(before, claim_before)
+    if all(
+        _dose_units(line, claim_after, reference, settings) == line.units  # a unit fix: the CTP dose
+        or (share is not None and _billed_as(line, before) and line.units == share * len(_days([line], claim_after)))
+        for line in after
+    ):
         return None
     if len(before) == len(after) == 1 and amount_before is not None:
         # a recode without a CTP: the amount billed, in whole units of the new code
@@ -167,6 +173,15 @@ def _units_violation(
         f"the units would add up to {_shown(units_after)}, not {_shown(units_before)} as billed, and they are"
         " neither the same amount of drug nor the dose in the 2410 CTP"
     )
+
+
+def _units_per_day(lines: Sequence[ServiceLine], claim: Claim) -> Decimal | None:
+    days = len(_days(lines, claim))
+    return _total_units(lines) / days if days else None
+
+
+def _billed_as(line: ServiceLine, before: Sequence[ServiceLine]) -> bool:
+    return any(b.procedure.code == line.procedure.code and b.unit_basis == line.unit_basis for b in before)
 
 
 def _total_units(lines: Iterable[ServiceLine]) -> Decimal:
