@@ -26,11 +26,11 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from edi_ivig.line_amounts import AMOUNT_ELEMENTS, UNITS
+from edi_ivig.line_amounts import AMOUNT_ELEMENTS, UNITS, element_name
 from edi_ivig.model import Claim, ServiceLine, amount, format_number
 from edi_ivig.reference import UNCLASSIFIED_DRUG_CODES, Reference
 from edi_ivig.rules.base import service_date
-from edi_ivig.rules.ivig import MAX_LINES, billing_units, grams_given
+from edi_ivig.rules.ivig import MAX_LINES, billing_units, days, grams_given
 from edi_ivig.settings import Settings
 
 
@@ -88,7 +88,7 @@ def _line_violations(
             continue
         was, now = totals_before.get(key, (ZERO, NO_TEXTS)), totals_after.get(key, (ZERO, NO_TEXTS))
         if was != now:
-            found.append(f"{_name(key)} would add up to {_shown(now)}, not {_shown(was)} as billed")
+            found.append(f"{element_name(*key[0], key[1])} would add up to {_shown(now)}, not {_shown(was)} as billed")
     units = _units_violation(before, after, claim_before, claim_after, reference, settings)
     if units:
         found.append(units)
@@ -129,13 +129,6 @@ def _amounts(lines: Iterable[ServiceLine]) -> dict[tuple[tuple[str, int], str], 
     return totals
 
 
-def _name(key: tuple[tuple[str, int], str]) -> str:
-    (segment_id, position), qualifier = key
-    name = AMOUNT_ELEMENTS[segment_id][1][position]
-    shown = qualifier.isalnum() and len(qualifier) <= 3  # a qualifier code, not text from elsewhere
-    return f"{name[:-1]}, {segment_id}01 {qualifier})" if qualifier and shown else name
-
-
 def _shown(value: tuple[Decimal, Counter[str]] | Decimal) -> str:
     total, texts = value if isinstance(value, tuple) else (value, Counter())
     extra = sum(texts.values())
@@ -159,7 +152,7 @@ def _units_violation(
     share = _units_per_day(before, claim_before)
     if all(
         _dose_units(line, claim_after, reference, settings) == line.units  # a unit fix: the CTP dose
-        or (share is not None and _billed_as(line, before) and line.units == share * len(_days([line], claim_after)))
+        or (share is not None and _billed_as(line, before) and line.units == share * len(days(line, claim_after)))
         for line in after
     ):
         return None
@@ -176,8 +169,8 @@ def _units_violation(
 
 
 def _units_per_day(lines: Sequence[ServiceLine], claim: Claim) -> Decimal | None:
-    days = len(_days(lines, claim))
-    return _total_units(lines) / days if days else None
+    count = len(_days(lines, claim))
+    return _total_units(lines) / count if count else None
 
 
 def _billed_as(line: ServiceLine, before: Sequence[ServiceLine]) -> bool:
@@ -233,12 +226,7 @@ def _is_waste(line: ServiceLine) -> bool:
 
 
 def _days(lines: Iterable[ServiceLine], claim: Claim) -> frozenset[dt.date]:
-    days: set[dt.date] = set()
-    for line in lines:
-        dates = line.date or claim.statement_period
-        if dates is not None:
-            days.update(dates.start + dt.timedelta(days=i) for i in range(dates.days))
-    return frozenset(days)
+    return frozenset().union(*(days(line, claim) for line in lines))
 
 
 def _span(days: frozenset[dt.date]) -> str:

@@ -30,3 +30,13 @@ AMOUNT_ELEMENTS: dict[str, tuple[int | None, dict[int, str]]] = {
 # per-day split divides; any other amount on a line makes the split refuse.
 MODELLED = frozenset({("SV1", 2), ("SV1", 4), ("SV2", 3), ("SV2", 5), ("SV2", 7), ("CTP", 4)})
 UNITS = frozenset({("SV1", 4), ("SV2", 5)})
+
+
+def element_name(segment_id: str, position: int, qualifier: str = "") -> str:
+    """An amount element as a message names it, e.g. "amount (AMT02, AMT01 T)": the qualifier only
+    when it looks like one (a short code), since an element's text is the claim's, not ours."""
+    qualifier_at, names = AMOUNT_ELEMENTS[segment_id]
+    name = names[position]
+    if qualifier_at and qualifier.isalnum() and len(qualifier) <= 3:
+        return f"{name[:-1]}, {segment_id}{qualifier_at:02d} {qualifier})"
+    return name

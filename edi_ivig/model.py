@@ -18,7 +18,7 @@ from decimal import Decimal
 import attrs
 
 from edi_ivig.errors import UnreadableInput
-from edi_ivig.line_amounts import AMOUNT_ELEMENTS, MODELLED
+from edi_ivig.line_amounts import AMOUNT_ELEMENTS, MODELLED, element_name
 from edi_ivig.reader import Envelope, Loop, RawClaim, Transaction
 from edi_ivig.x12.delimiters import WHITESPACE, Delimiters
 from edi_ivig.x12.segment import Segment, is_digits
@@ -217,11 +217,9 @@ class ServiceLine:
                 continue
             qualifier_at, positions = qualified
             modelled = at == 1 if segment.id in ("SV1", "SV2") else at == quantity_at
-            for position, name in positions.items():
+            for position in positions:
                 if not (modelled and (segment.id, position) in MODELLED) and segment.get(position):
-                    code = segment.get(qualifier_at) if qualifier_at else ""
-                    qualifier = f", {segment.id}{qualifier_at:02d} {code}" if code.isalnum() and len(code) <= 3 else ""
-                    found.append(f"{name[:-1]}{qualifier})")
+                    found.append(element_name(segment.id, position, segment.get(qualifier_at) if qualifier_at else ""))
         return tuple(dict.fromkeys(found))
 
     @property

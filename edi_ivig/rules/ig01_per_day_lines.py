@@ -39,8 +39,8 @@ class PerDayLines(Rule):
     section of the config can apply it where the protocol is equal daily doses: [rules.IG01]
     fix = "always"): each such line becomes one line per day (D8), with units, charge, the 837I
     non-covered amount (SV207) and 2410 CTP quantity divided exactly (cents and remainders to the
-    first days), REF*6R made unique (-1, -2, ...), everything else copied. The split is all or nothing for a claim, so drug and
-    administration lines stay in step. No fix when units do not divide into whole units per day,
+    first days), REF*6R made unique (-1, -2, ...), everything else copied. The split is all or
+    nothing for a claim, so drug and administration lines stay in step. No fix when units do not divide into whole units per day,
     when an initial-infusion line over the same days does not show one infusion a day, when a
     line carries another amount or quantity (AMT, QTY, PS1, CN1, CAS; `edi_ivig.line_amounts`)
     or another payer's adjudication, or when the claim would exceed 50
@@ -79,7 +79,8 @@ class PerDayLines(Rule):
             if because:
                 yield Problem(f"{message}. Not split: {because}", line)
             else:
-                yield Problem(f"{message}; splitting it evenly assumes {what} was the same each day: confirm each day's in the infusion record", line, ReplaceLine(line, tuple(_split(line, taken))))
+                assumed = f"splitting it evenly assumes {what} was the same each day: confirm each day's in the infusion record"
+                yield Problem(f"{message}; {assumed}", line, ReplaceLine(line, tuple(_split(line, taken))))
 
     def _undated(self, claim: Claim, drugs: list) -> Iterator[Problem]:  # type: ignore[type-arg]
         period = claim.statement_period
