@@ -34,7 +34,8 @@ class HcpcsCode:
     route: str  # IV, SC, IV/SC, IM, or "" for unclassified-drug and service codes
     unit_mg: int | None  # the descriptor's billing unit
     noc: bool
-    effective_from: dt.date | None
+    form: str  # for a not-otherwise-classified IV code, the form it is for: "lyophilized" (J1566), "liquid" (J1599)
+    effective_from: dt.date | None  # None: not confirmed (the table has no source for it), not "always"
     terminated_on: dt.date | None
     replaced_by: str | None  # the code that took over the same product when this one ended
 
@@ -42,6 +43,11 @@ class HcpcsCode:
         return (self.effective_from is None or day >= self.effective_from) and (
             self.terminated_on is None or day <= self.terminated_on
         )
+
+    @property
+    def dates_confirmed(self) -> bool:
+        """Whether the table knows when the code began; a code with no known start is no code to recode to."""
+        return self.effective_from is not None
 
     @property
     def is_immune_globulin_drug(self) -> bool:
@@ -58,6 +64,7 @@ class NdcProduct:
     grams_per_package: Decimal | None
     ml_per_package: Decimal | None
     route: str
+    form: str  # "liquid" or "lyophilized": which not-otherwise-classified code fits it
 
     @property
     def grams_per_ml(self) -> Decimal | None:
@@ -105,6 +112,7 @@ class Reference:
                 route=row["route"],
                 unit_mg=int(row["unit_mg"]) if row["unit_mg"] else None,
                 noc=row["noc"] == "Y",
+                form=row["form"],
                 effective_from=_date(row["effective_from"]),
                 terminated_on=_date(row["terminated_on"]),
                 replaced_by=row["replaced_by"] or None,
@@ -125,6 +133,7 @@ class Reference:
                 grams_per_package=_decimal(row["grams_per_package"]),
                 ml_per_package=_decimal(row["ml_per_package"]),
                 route=row["route"],
+                form=row["form"],
             )
             for row in tables["ndc_immune_globulin"].rows
         }
@@ -198,11 +207,22 @@ class Reference:
         return self.same_product(ndc.hcpcs)
 
     def own_code(self, codes: Iterable[str], on: dt.date | None, through: dt.date | None = None) -> HcpcsCode | None:
-        """The first of a product's codes that is its own (not NOC) and valid on the date (through `through`)."""
+        """The first of a product's codes that is its own (not NOC) and valid on the date (through `through`).
+
+        A code whose first date is not confirmed is not one: a recode to it could not be shown right.
+        """
         rows = (self.code(code, on) for code in codes)
-        return next(
-            (row for row in rows if row is not None and not row.noc and (through is None or row.valid_on(through))), None
-        )
+        return next((
+            row for row in rows
+            if row is not None and not row.noc and row.dates_confirmed and (through is None or row.valid_on(through))
+        ), None)
+
+    def unclassified_code(self, form: str, on: dt.date | None) -> HcpcsCode | None:
+        """The not-otherwise-classified IV immune globulin code for a product form (J1566 lyophilized, J1599 liquid)."""
+        return next((
+            row for rows in self._codes.values() for row in rows
+            if row.noc and row.form == form and row.is_immune_globulin_drug and (on is None or row.valid_on(on))
+        ), None)
 
     def specific_code(self, ndc: NdcProduct, on: dt.date | None) -> HcpcsCode | None:
         """The product's own (not NOC) code valid on the date, from the NDC crosswalk and the codes linked to it."""

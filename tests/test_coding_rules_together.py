@@ -63,7 +63,10 @@ def test_an_ndc_of_another_product_is_flagged_also_before_that_product_had_a_cod
         "LX*2", "SV1*HC:96365*400*UN*1***1", "DTP*472*D8*20260115",
     )
     messages = [f.message for f in Pipeline().run(io.BytesIO(data)).findings if f.rule == "IG09"]
-    assert messages == ["J1459-JZ on 2026-01-15: NDC 70573060511 is Yimmugo, billed under J1553, not J1459; the NDC and the code must name the same product"]
+    assert messages == [
+        "J1459-JZ on 2026-01-15: J1459 is Privigen but NDC 70573060511 is Yimmugo, which has no code of its own on"
+        " this date; the NDC and the code must name the same product"
+    ]
 
 
 def _fixed_unsafe(*lines: str, claim: str = "CLM*X*4400***11:B:1*Y*A*Y*Y", diagnosis: str = "HI*ABK:G6181"):

@@ -42,6 +42,9 @@ class Problem:
     line: ServiceLine | None = None
     edit: Edit | None = None
     kind: str = ""  # which of a rule's checks found it, when it has several: picks the 277CA code
+    # A fact not known rather than known wrong (a code whose first date no source confirms): said
+    # as a warning even where the rule's findings are errors, so the claim is not held for it.
+    uncertain: bool = False
 
 
 @attrs.frozen

@@ -25,25 +25,34 @@ class SpecificCode(Rule):
 
     Checks: an immune globulin line under J1599, J1566, J3490, J3590 or J7799 whose NDC, in the
     NDC table, belongs to a product with its own HCPCS code valid on the date of service (Panzyga
-    under J1599 before 2023-07-01 is right; after, it is J1576).
+    under J1599 before 2023-07-01 is right; after, it is J1576); and, for a product with no code
+    of its own that day, the not-otherwise-classified code of the other form: J1599 (liquid) for
+    a lyophilized product, whose code is J1566, or J1566 (lyophilized) for a liquid one. A code
+    whose first date the HCPCS table does not confirm (J1577) is no product's own code here.
 
     Why: {policy} ({source})
 
     Fix (unsafe: it changes what is billed, which the provider must stand behind): replace the
     code and convert the units to the new descriptor, from the CTP amount, or from the old
-    code's unit when it has one. No fix when the units cannot be converted.
+    code's unit when it has one (J1599 and J1566 are both 500 mg). No fix when the units cannot
+    be converted.
     """
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
         for drug in drug_lines(claim, ctx):
             if not (drug.code.noc or drug.is_unclassified) or drug.product is None:
                 continue
-            own = ctx.reference.specific_code(drug.product, service_date(drug.line, claim))
-            if own is None or own.code == drug.code.code:
+            line, product, day = drug.line, drug.product, service_date(drug.line, claim)
+            own = ctx.reference.specific_code(product, day)
+            if own is not None and own.code != drug.code.code:
+                message = f"{describe(line)}: NDC {product.ndc} is {product.product}, which has its own code {own.code} on this date of service"
+                yield recode(line, product, drug.code.unit_mg, own, message)
                 continue
-            line = drug.line
-            message = (
-                f"{describe(line)}: NDC {drug.product.ndc} is {drug.product.product}, which has its own code"
-                f" {own.code} on this date of service"
-            )
-            yield recode(line, drug.product, drug.code.unit_mg, own, message)
+            other_form = drug.code.form and drug.code.form != product.form
+            unclassified = ctx.reference.unclassified_code(product.form, day) if own is None and other_form else None
+            if unclassified is not None:
+                message = (
+                    f"{describe(line)}: NDC {product.ndc} is {product.product}, a {product.form} product, and"
+                    f" {drug.code.code} is for {drug.code.form} ones: its code is {unclassified.code}"
+                )
+                yield recode(line, product, drug.code.unit_mg, unclassified, message)

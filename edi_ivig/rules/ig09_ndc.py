@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import attrs
+
 from edi_ivig.model import Claim
-from edi_ivig.rules.base import Context, Problem, Rule
-from edi_ivig.rules.ivig import describe, drug_lines
+from edi_ivig.rules.base import Context, Problem, Rule, service_date
+from edi_ivig.rules.ivig import DrugLine, describe, drug_lines, recode
 from edi_ivig.x12.segment import is_digits
 
 CTP_UNITS = ("F2", "GR", "ME", "ML", "UN")
@@ -22,6 +24,7 @@ class NdcOnDrugLine(Rule):
     )
     source = "X12 005010X222A1/X223A2 loop 2410; practitioner guidance (seed 004: 'the NDC must match the J-code')"
     severity = "warning"
+    fix = "unsafe"
     example = "J1561 with no LIN segment; or LIN**N4*1353380511 (10 digits); or J1561 with Hizentra's NDC"
     __doc__ = f"""{title}.
 
@@ -33,7 +36,11 @@ class NdcOnDrugLine(Rule):
 
     Why: {policy} ({source})
 
-    No fix: the NDC is on the package, not on the claim.
+    Fix (unsafe: which of the two is wrong is not known, and the fix takes the NDC's word): for an
+    NDC of another product, bill the NDC's own code valid on the date of service, in units worked
+    out from the CTP quantity alone (the units billed were counted in the doubted code's unit). No
+    fix when the quantity does not convert or the product has no code of its own that day. The
+    missing and malformed NDC and quantity are flag-only: they are on the package, not the claim.
     """
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
@@ -57,8 +64,18 @@ class NdcOnDrugLine(Rule):
                 product is not None and not drug.code.noc and not drug.is_unclassified
                 and drug.code.code not in ctx.reference.product_codes(product)
             ):
-                yield Problem(
-                    f"{describe(line)}: NDC {product.ndc} is {product.product}, billed under {product.hcpcs},"
-                    f" not {drug.code.code}; the NDC and the code must name the same product",
-                    line, kind="invalid",
-                )
+                yield attrs.evolve(_other_product(drug, claim, ctx), kind="invalid")
+
+
+def _other_product(drug: DrugLine, claim: Claim, ctx: Context) -> Problem:
+    """A line whose NDC names another product than its code: the unsafe recode to the NDC's own code."""
+    line, product = drug.line, drug.product
+    assert product is not None
+    said = f"{describe(line)}: {drug.code.code} is {drug.code.product} but NDC {product.ndc} is {product.product}"
+    own = ctx.reference.specific_code(product, service_date(line, claim))
+    if own is None:
+        return Problem(
+            f"{said}, which has no code of its own on this date; the NDC and the code must name the same product", line
+        )
+    message = f"{said}, whose code on this date is {own.code}; the NDC and the code must name the same product"
+    return recode(line, product, None, own, message, bill="if the NDC is the right one, bill")

@@ -37,7 +37,8 @@ class CodeOnItsDates(Rule):
     rules look codes up by date, so to them a line wholly outside its code's dates is no immune
     globulin line: this rule is the one that speaks of it. A range partly outside is flagged: each
     day goes on its own line (IG01 splits it when it can), and the days outside are then judged
-    one by one.
+    one by one. A code whose first date the table does not confirm (J1577, Qivigy's code: no source
+    gives its start) is said as not known, a warning: check it with the payer.
 
     Why: {policy} ({source})
 
@@ -58,9 +59,16 @@ class CodeOnItsDates(Rule):
                 continue
             on = sorted(days(line, claim))
             outside = [day for day in on if not any(row.valid_on(day) for row in rows)]
-            if not outside:
-                continue
             what = describe(line) if line.date is not None else f"{describe(line)} (dated by the statement period)"
+            if not outside:
+                if any(not row.dates_confirmed for row in rows if on and row.valid_on(on[0])):
+                    yield Problem(
+                        f"{what}: no source in the HCPCS table confirms when {line.procedure.code} began, so whether"
+                        " it may be billed on this date is not known; confirm it with the payer (until then the"
+                        " not-otherwise-classified code the payer asks for, J1599 or J3590)", line,
+                        kind="unconfirmed", uncertain=True,
+                    )
+                continue
             message = f"{what}: {_validity(rows)}"
             if len(outside) < len(on):
                 yield Problem(

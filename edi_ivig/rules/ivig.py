@@ -159,16 +159,22 @@ def _converted_units(line: ServiceLine, product: NdcProduct | None, billed_unit_
     return billing_units(grams, unit_mg, waste="JW" in line.procedure.modifiers)
 
 
-def recode(line: ServiceLine, product: NdcProduct | None, billed_unit_mg: int | None, own: HcpcsCode, message: str) -> Problem:
-    """The problem of a line billed under a code other than `own`, with the edit to `own` when its units convert."""
+def recode(
+    line: ServiceLine, product: NdcProduct | None, billed_unit_mg: int | None, own: HcpcsCode, message: str,
+    *, bill: str = "bill",
+) -> Problem:
+    """The problem of a line billed under a code other than `own`, with the edit to `own` when its units convert.
+
+    `billed_unit_mg` None: the units billed say nothing of the dose (the code billed is in doubt).
+    """
     units = _converted_units(line, product, billed_unit_mg, own.unit_mg)
     if units is None:
-        return Problem(f"{message}; bill {own.code} in units of its descriptor", line)
+        return Problem(f"{message}; {bill} {own.code} in units of its descriptor", line)
     if units < 1:
         amount = "the amount discarded" if "JW" in line.procedure.modifiers else "the dose"
         return Problem(f"{message}; {amount} comes to less than one unit of {own.code} ({own.unit_mg} mg)", line)
     new = line.with_procedure(code=own.code).edit(units=Decimal(units), unit_basis="UN")
-    return Problem(f"{message}; bill {own.code} x {units} (units of {own.unit_mg} mg)", line, ReplaceLine(line, (new,)))
+    return Problem(f"{message}; {bill} {own.code} x {units} (units of {own.unit_mg} mg)", line, ReplaceLine(line, (new,)))
 
 
 def add_modifier(line: ServiceLine, modifier: str, message: str) -> Problem:
