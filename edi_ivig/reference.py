@@ -65,6 +65,21 @@ class NdcProduct:
 
 
 @attrs.frozen
+class MueLimit:
+    """A medically unlikely edit: the most units of a code CMS pays in one setting."""
+
+    code: str
+    setting: str  # practitioner (837P) or outpatient_hospital (837I)
+    units: int
+    mai: int  # 1: per claim line; 2: per day, by policy (not appealable); 3: per day, clinical
+    source: str
+
+    @property
+    def per_line(self) -> bool:
+        return self.mai == 1
+
+
+@attrs.frozen
 class Table:
     """A CSV table and what its header says of it."""
 
@@ -114,6 +129,13 @@ class Reference:
             for row in tables["ndc_immune_globulin"].rows
         }
         self._groups: dict[str, str] = {row["code"]: row["group"] for row in tables["procedure_codes"].rows}
+        effective = tables["mue_immune_globulin"].meta("effective")
+        self._mue = {
+            (row["code"], row["setting"]): MueLimit(
+                row["code"], row["setting"], int(row["units"]), int(row["mai"]), f"{row['source']}, effective {effective}"
+            )
+            for row in tables["mue_immune_globulin"].rows
+        }
 
     def code(self, code: str, on: dt.date | None) -> HcpcsCode | None:
         """The row of an immune globulin (or unclassified-drug) code valid on a date of service.
@@ -131,6 +153,10 @@ class Reference:
 
     def ndc(self, ndc: str | None) -> NdcProduct | None:
         return self._ndcs.get(ndc) if ndc else None
+
+    def mue(self, code: str, setting: str) -> MueLimit | None:
+        """The medically unlikely edit of a code in a setting (practitioner, outpatient_hospital), if CMS has one."""
+        return self._mue.get((code, setting))
 
     def group(self, code: str) -> str | None:
         """The role of a procedure code (iv_initial, em_visit, ...), or None."""
@@ -384,10 +410,13 @@ def normalize_diagnosis(code: str) -> str:
     return code.replace(".", "").strip().upper()
 
 
+TABLES = ("hcpcs_immune_globulin", "ndc_immune_globulin", "procedure_codes", "mue_immune_globulin")
+
+
 @functools.cache
 def default_reference() -> Reference:
     folder = resources.files("edi_ivig.config")
-    return Reference({name: read_table(folder, name) for name in ("hcpcs_immune_globulin", "ndc_immune_globulin", "procedure_codes")})
+    return Reference({name: read_table(folder, name) for name in TABLES})
 
 
 def read_table(folder: Traversable | Path, name: str) -> Table:

@@ -75,6 +75,8 @@ OPTIONS_SCHEMA: dict[str, Check] = {
     "ja_jb_codes": _codes,
     "coverage_list": _text,
     "daily_maximum": _daily_maximum,
+    "mue": _one_of("medicare", "always", "never"),
+    "mue_inpatient_bill_types": _codes,
 }
 
 
@@ -100,6 +102,8 @@ class Settings:
     ja_jb_codes: tuple[str, ...]
     coverage_list: str
     daily_maximum: Mapping[str, Mapping[str, Any]]
+    mue: str
+    mue_inpatient_bill_types: tuple[str, ...]
     status_codes: Mapping[str, str]
 
     def rule(self, rule_id: str) -> RuleSettings:
@@ -164,7 +168,7 @@ class Config:
                 data = _merge(data, overrides)
         rules = {rule_id: RuleSettings(**values) for rule_id, values in data["rules"].items()}
         options = dict(data["options"])
-        for key in ("jw_jz_bill_types", "ja_jb_codes"):
+        for key in ("jw_jz_bill_types", "ja_jb_codes", "mue_inpatient_bill_types"):
             options[key] = tuple(options[key])
         return Settings(rules=rules, status_codes=dict(data["status_codes"]), **options)
 

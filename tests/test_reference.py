@@ -9,7 +9,14 @@ import pytest
 
 from edi_ivig.reference import default_reference, read_table
 
-TABLES = ("hcpcs_immune_globulin", "ndc_immune_globulin", "procedure_codes", "coverage_a57187_group1", "icd10cm_condition_groups")
+TABLES = (
+    "hcpcs_immune_globulin",
+    "ndc_immune_globulin",
+    "procedure_codes",
+    "mue_immune_globulin",
+    "coverage_a57187_group1",
+    "icd10cm_condition_groups",
+)
 
 
 @pytest.mark.parametrize("name", TABLES)

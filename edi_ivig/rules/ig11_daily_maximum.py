@@ -1,4 +1,4 @@
-"""IG11: units of one drug on one day within the configured daily maximum."""
+"""IG11: units of one drug within the medically unlikely edit (MUE) or the payer's own limit."""
 
 from __future__ import annotations
 
@@ -7,52 +7,100 @@ from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
 
+import attrs
+
 from edi_ivig.model import Claim, ServiceLine, format_number
 from edi_ivig.rules.base import Context, Problem, Rule
-from edi_ivig.rules.ivig import days, drug_lines
+from edi_ivig.rules.ivig import days, describe, drug_lines
+from edi_ivig.settings import Settings
+
+# What a payer's reviewer may do about an MUE denial, by adjudication indicator (CMS NCCI MUE page).
+ADJUDICATION = {
+    1: "MAI 1: per claim line",
+    2: "MAI 2: per day, by policy, not appealable",
+    3: "MAI 3: per day, clinical, may be appealed with the medical record",
+}
+
+
+@attrs.frozen
+class Limit:
+    units: int
+    per_line: bool
+    said: str  # how the message names the limit and its source
 
 
 class DailyMaximum(Rule):
     id = "IG11"
-    title = "Units per day within the configured maximum"
+    title = "Units within the medically unlikely edit"
     policy = (
-        "Units of service per day for a drug code above the payer's medically unlikely edit (MUE) are"
-        " denied; the limit and its source come from the configuration."
+        "Units of service of a drug code above its medically unlikely edit (MUE) are denied: per claim line"
+        " where the MUE adjudication indicator is 1, per date of service where it is 2 or 3. MUEs became"
+        " prepayment edits on immune globulin codes after the OIG's overpayment findings."
     )
-    source = "CMS NCCI medically unlikely edits (J-codes), as configured in options.daily_maximum"
+    source = (
+        "CMS NCCI MUE tables, practitioner and outpatient hospital, effective 2026-04-01"
+        " (config/mue_immune_globulin.csv); a payer's own limits in options.daily_maximum"
+    )
     severity = "warning"
-    example = "[options.daily_maximum] J1561 = { units = 300, source = '...' }; 320 units on one day is flagged"
+    example = "J1561 at 400 units on one day on an 837P to Medicare (MUE 360 per day, MAI 3)"
     __doc__ = f"""{title}.
 
-    Checks: the units of one immune globulin code on one day, summed over its lines (a line over
-    a range counts its units evenly per day), above options.daily_maximum for that code. No
-    limit ships: none was found with a source, and the config refuses a limit without one.
+    Checks: the units of one immune globulin code against its MUE for the claim's setting (the
+    practitioner table for 837P; the outpatient hospital table for 837I, but not inpatient types of
+    bill, which are paid per stay): each line's units where the MUE is per line (MAI 1), else the
+    units on one date of service summed over the claim's lines, a line over a range counting its
+    units evenly per day. Which payers: option mue ("medicare": SBR09 MA or MB). A payer's own
+    limit in options.daily_maximum wins over the MUE for its code and applies to any payer.
 
     Why: {policy} ({source})
 
-    No fix: the dose is the prescriber's.
+    No fix: the dose is the prescriber's; units above an MAI 3 edit may be paid on appeal with the
+    medical record.
     """
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
-        limits = ctx.settings.daily_maximum
-        if not limits:
-            return
-        units: dict[tuple[str, dt.date], Decimal] = defaultdict(Decimal)
+        per_day: dict[tuple[str, dt.date], Decimal] = defaultdict(Decimal)
         first: dict[tuple[str, dt.date], ServiceLine] = {}
+        limits: dict[str, Limit] = {}
         for drug in drug_lines(claim, ctx):
-            line = drug.line
-            covered = days(line, claim)
-            if line.procedure.code not in limits or not covered or line.units is None:
+            line, code = drug.line, drug.line.procedure.code
+            limit = limits.get(code) or _limit(code, claim, ctx)
+            if limit is None or line.units is None:
                 continue
+            limits[code] = limit
+            if limit.per_line:
+                if line.units > limit.units:
+                    yield Problem(f"{describe(line)}: {format_number(line.units)} units on the line, over {limit.said}", line)
+                continue
+            covered = days(line, claim)
             for day in covered:
-                key = (line.procedure.code, day)
-                units[key] += line.units / len(covered)
-                first.setdefault(key, line)
-        for (code, day), total in sorted(units.items()):
+                per_day[(code, day)] += line.units / len(covered)
+                first.setdefault((code, day), line)
+        for (code, day), total in sorted(per_day.items()):
             limit = limits[code]
-            if total > limit["units"]:
+            if total > limit.units:
                 yield Problem(
-                    f"{code} on {day.isoformat()}: {format_number(total)} units in the day, over the maximum of"
-                    f" {limit['units']} ({limit['source']})",
+                    f"{code} on {day.isoformat()}: {format_number(total)} units in the day, over {limit.said}",
                     first[(code, day)],
                 )
+
+
+def _limit(code: str, claim: Claim, ctx: Context) -> Limit | None:
+    own = ctx.settings.daily_maximum.get(code)
+    if own:
+        return Limit(own["units"], False, f"the maximum of {own['units']} ({own['source']})")
+    if not _mue_applies(claim, ctx.settings):
+        return None
+    mue = ctx.reference.mue(code, "practitioner" if claim.kind == "837P" else "outpatient_hospital")
+    if mue is None:
+        return None
+    per = "per line" if mue.per_line else "a day"
+    return Limit(mue.units, mue.per_line, f"the medically unlikely edit of {mue.units} {per} ({mue.source}; {ADJUDICATION[mue.mai]})")
+
+
+def _mue_applies(claim: Claim, settings: Settings) -> bool:
+    if claim.kind == "837I" and claim.facility_code.startswith(settings.mue_inpatient_bill_types):
+        return False
+    if settings.mue != "medicare":
+        return settings.mue == "always"
+    return claim.subscriber.filing_indicator in ("MA", "MB")
