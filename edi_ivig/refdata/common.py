@@ -46,7 +46,8 @@ class Upstream:
     rows: tuple[Observed, ...] = ()
     scope: Mapping[str, str] = attrs.field(factory=dict)  # column -> value a table row must have to be "in scope"
     report: tuple[str, ...] = ()
-    source_name: str = ""  # the name a row's source cites (the file's name unless the format knows better)
+    source_name: str = ""  # the file's name as its publisher gives it (the name read unless the format knows better)
+    citation: str = ""  # what a row's source says, when the format has its own way (MUE: "CMS MCR_MUE_...csv")
 
     @property
     def name(self) -> str:
@@ -55,7 +56,7 @@ class Upstream:
     @property
     def cited(self) -> str:
         """What a row's source says of this file: its name and effective date."""
-        return f"{self.source_name or self.name} (effective {self.effective.isoformat()})"
+        return self.citation or f"{self.source_name or self.name} (effective {self.effective.isoformat()})"
 
 
 _MONTHS = {m: i for i, m in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1)}

@@ -66,4 +66,5 @@ def read(path: str, data: bytes, effective: dt.date, known_codes: Collection[str
         values = {"code": code, "setting": setting, "units": str(int(units)), "mai": mai[:1], "rationale": rationale}
         found.append(Observed(key=(code, setting), values=values, line=line))
     return Upstream(path=path, format="mue", effective=effective, table=MUE_TABLE, rows=tuple(found),
-                    scope={"setting": setting}, source_name=cms_name(setting, effective))
+                    scope={"setting": setting}, source_name=cms_name(setting, effective),
+                    citation=f"CMS {cms_name(setting, effective)}")  # the name carries the effective date

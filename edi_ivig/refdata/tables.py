@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import textwrap
 from collections.abc import Sequence
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from pathlib import Path
@@ -204,19 +205,25 @@ def new_mue_table(upstreams: Sequence[Upstream]) -> Table:
 
 
 def mue_header(upstreams: Sequence[Upstream]) -> tuple[str, ...]:
+    """The `#` lines of the MUE table, as IG11's table has them (wrapped at 111 columns)."""
     order = ("practitioner", "outpatient_hospital")
     ranked = sorted(upstreams, key=lambda u: order.index(u.scope.get("setting", "practitioner")))
     names = " and ".join(dict.fromkeys(u.source_name for u in ranked))
-    effective = max(u.effective for u in upstreams).isoformat()
-    return (
-        "# table: CMS NCCI Medically Unlikely Edits (MUE) for the immune globulin codes of hcpcs_immune_globulin.csv"
-        " and the administration codes 96360-96379, per setting",
-        f"# source: CMS NCCI MUE tables {names} (code numbers and values only: no CPT descriptor, AMA copyright)",
-        f"# effective: {effective}",
-        "# columns: code HCPCS/CPT code; setting practitioner (837P) or outpatient_hospital (837I); units the MUE value"
-        " (units of service); mai the MUE Adjudication Indicator (1 per claim line, 2 per day by policy, 3 per day,"
-        " clinical); rationale the CMS MUE Rationale; source the CMS file and its effective date",
+    excerpts = all(".ig-rows." in u.name for u in upstreams)
+    where = "excerpts in ../shared/refdata/upstream/, rows copied as published" if excerpts else "rows copied as published"
+    tables = "tables" if len(ranked) > 1 else "table"
+    paragraphs = (
+        "# table: CMS NCCI medically unlikely edits (MUE) for the immune globulin drug codes and the infusion"
+        " administration codes, per setting: the most units of service a payer following CMS pays for a code",
+        f"# source: CMS NCCI MUE {tables} {names} ({where}); CPT administration codes carry code numbers and values"
+        " only (no descriptors: AMA copyright)",
+        f"# effective: {max(u.effective for u in upstreams).isoformat()}",
+        "# columns: setting practitioner (837P) or outpatient_hospital (837I); units the MUE value; mai the MUE"
+        " adjudication indicator: 1 per claim line, 2 per day (policy: absolute), 3 per day (clinical: may be"
+        " appealed with records); rationale as CMS gives it; source the CMS file the row came from",
     )
+    return tuple(line for paragraph in paragraphs for line in textwrap.wrap(
+        paragraph, width=111, subsequent_indent="#   ", break_long_words=False, break_on_hyphens=False))
 
 
 def take_in(upstreams: Sequence[Upstream], config_dir: Path) -> tuple[list[FileDiff], dict[str, Table]]:
@@ -253,9 +260,7 @@ def _table(config_dir: Path, name: str, mue: Sequence[Upstream]) -> Table:
     table = Table.read(path)
     stated = (table.meta("effective") or "")[:10]
     if stated < max(u.effective for u in mue).isoformat():  # a newer quarter: its files are now the source
-        fresh = mue_header(mue)
-        kept = tuple(line for line in table.header if not line.startswith(("# source:", "# effective:")))
-        table = attrs.evolve(table, header=(*kept[:1], *fresh[1:3], *kept[1:]))
+        table = attrs.evolve(table, header=mue_header(mue))
     return table
 
 
