@@ -15,12 +15,18 @@ from pathlib import Path
 
 from edi_ivig.refdata.common import BadFile, Upstream, decode
 
-_LINE = re.compile(r"\d{5} [A-Z0-9]{3,7} *[01] ")
+_LINE = re.compile(r"\d{5} [A-Z][0-9][A-Z0-9]{1,5} *\S ")
 
 
 def looks_like(text: str) -> bool:
     lines = [line for line in text.splitlines()[:20] if line.strip()]
-    return bool(lines) and all(_LINE.match(line) for line in lines)
+    return bool(lines) and sum(bool(_LINE.match(line)) for line in lines) * 2 > len(lines)
+
+
+def effective_from_name(path: str) -> dt.date | None:
+    """icd10cm_order_2026.txt is fiscal year 2026: in effect from 2025-10-01."""
+    match = re.search(r"order[_-](\d{4})", Path(path).name, re.IGNORECASE)
+    return dt.date(int(match[1]) - 1, 10, 1) if match else None
 
 
 def read(path: str, data: bytes, effective: dt.date, coverage_list: Path) -> Upstream:

@@ -62,7 +62,8 @@ def read_all(paths: Sequence[str], fmt: str | None, effective: dt.date | None, c
         elif formats[path] == "mue":
             read.append(mue.read(path, data, _effective(path, effective), codes))
         elif formats[path] == "icd10-order":
-            read.append(icd10_order.read(path, data, _effective(path, effective), config_dir / COVERAGE_LIST))
+            when = effective or icd10_order.effective_from_name(path) or _effective(path, None)
+            read.append(icd10_order.read(path, data, when, config_dir / COVERAGE_LIST))
     read += _fda(files, formats, effective, ndcs, ndc_table)
     return read
 
