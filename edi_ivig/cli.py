@@ -545,3 +545,9 @@ def regress(cases_dir: str, update: bool) -> None:
     click.echo(summary + (f", {failed - not_updated} updated" if update else ""))
     sys.exit(EXIT_FINDINGS if not_updated else EXIT_OK)
 
+
+
+# `edi-ivig refdata`: the reference-table importer lives in its own package.
+from edi_ivig.refdata.command import refdata  # noqa: E402
+
+main.add_command(refdata)
