@@ -9,9 +9,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
+import attrs
 import pytest
 from click.testing import CliRunner
 
@@ -42,10 +44,38 @@ def diffs_of(*paths: Path, config: Path = CONFIG):
 
 def config_copy(tmp_path: Path) -> Path:
     folder = tmp_path / "config"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     for table in CONFIG.glob("*.csv"):
         shutil.copy(table, folder)
     return folder
+
+
+# The source a crosswalk import writes: "FILE (effective DATE)" on a row it added (and what it
+# filled like the code's other rows), "FILE (effective DATE): COLUMN (how); OLD SOURCE" on one it filled.
+IMPORTED = re.compile(r"cms-asp-ndc-hcpcs-crosswalk-\S+ \(effective [0-9-]+\)(?P<filled>: grams_per_package \([^)]*\); )?")
+
+
+def before_the_crosswalks(tmp_path: Path) -> Path:
+    """A copy of config/ as it was before the nine crosswalk quarters were taken in (2026-12-02):
+    the rows they added dropped, the sizes they filled blank again, each row's own source back."""
+    folder = config_copy(tmp_path)
+    table = Table.read(folder / "ndc_immune_globulin.csv")
+    rows = []
+    for row in table.rows:
+        imported = IMPORTED.match(row["source"])
+        if imported and not imported["filled"]:
+            continue
+        while imported and imported["filled"]:
+            row = {**row, "grams_per_package": "", "source": row["source"][imported.end():]}
+            imported = IMPORTED.match(row["source"])
+        rows.append(row)
+    attrs.evolve(table, rows=tuple(rows)).write(folder / "ndc_immune_globulin.csv")
+    return folder
+
+
+def test_the_shipped_ndc_table_has_taken_in_the_nine_quarters() -> None:
+    diffs, _ = diffs_of(*CROSSWALKS)
+    assert [(d.count("added"), d.count("changed"), sum(bool(r.conflicts) for r in d.rows)) for d in diffs] == [(0, 0, 0)] * 9
 
 
 # -- HCPCS -------------------------------------------------------------------------------------------
@@ -127,13 +157,14 @@ def test_nine_crosswalk_quarters_read_with_their_header_years_and_effective_line
     assert [len(u.rows) for u in upstreams] == [81, 87, 91, 91, 94, 94, 94, 94, 94]  # IG rows less one per GamaSTAN NDC under two codes
 
 
-def test_crosswalk_reproduces_the_ndc_codes_and_package_grams_of_the_table() -> None:
-    (diff,), _ = diffs_of(CROSSWALKS[-1])
-    table = {row["ndc11"]: row for row in Table.read(CONFIG / "ndc_immune_globulin.csv").rows}
+def test_crosswalk_reproduces_the_ndc_codes_and_package_grams_of_the_table(tmp_path: Path) -> None:
+    before = before_the_crosswalks(tmp_path)
+    (diff,), _ = diffs_of(CROSSWALKS[-1], config=before)
+    table = {row["ndc11"]: row for row in Table.read(before / "ndc_immune_globulin.csv").rows}
     changed = [row for row in diff.rows if row.kind == "changed"]
     assert all(c.column == "grams_per_package" and c.old == "" for row in changed for c in row.changes)  # fills only
     assert not [row for row in diff.rows if row.conflicts]  # every size the table has is BILLUNITSPKG x unit, rounded up
-    (upstream,) = read_all([str(CROSSWALKS[-1])], None, None, CONFIG)
+    (upstream,) = read_all([str(CROSSWALKS[-1])], None, None, before)
     covered = [seen for seen in upstream.rows if seen.key[0] in table]
     assert len(covered) == 60  # and 34 NDCs the table lacks (added)
     for seen in covered:
@@ -197,7 +228,7 @@ def test_icd10_order_reports_headers_of_the_coverage_list_and_writes_nothing(tmp
 
 
 def test_json_diff(tmp_path: Path) -> None:
-    result = refdata(CROSSWALKS[-1], HCPCS_2019, "--json", tmp_path / "diff.json")
+    result = refdata(CROSSWALKS[-1], HCPCS_2019, "--json", tmp_path / "diff.json", "--config-dir", before_the_crosswalks(tmp_path))
     assert result.exit_code == 0, result.output
     files = json.loads((tmp_path / "diff.json").read_text())
     assert json.loads((tmp_path / "diff.json").read_text())["written"] == []
@@ -211,14 +242,14 @@ def test_json_diff(tmp_path: Path) -> None:
 
 
 def test_write_applies_the_diff_to_a_copy_of_config(tmp_path: Path) -> None:
-    folder = config_copy(tmp_path)
+    folder = before_the_crosswalks(tmp_path)
     untouched = {name: (folder / name).read_bytes() for name in ("hcpcs_immune_globulin.csv", "mue_immune_globulin.csv")}
     result = refdata(*CROSSWALKS, HCPCS_2020, *MUE, "--config-dir", folder, "--write")
     assert result.exit_code == 0, result.output
     assert "written: ndc_immune_globulin.csv" in result.output
     assert {name: (folder / name).read_bytes() for name in untouched} == untouched
     ndc = Table.read(folder / "ndc_immune_globulin.csv")
-    old = Table.read(CONFIG / "ndc_immune_globulin.csv")
+    old = Table.read(before_the_crosswalks(tmp_path / "again") / "ndc_immune_globulin.csv")
     assert ndc.header == old.header and ndc.columns == old.columns
     rows = {row["ndc11"]: row for row in ndc.rows}
     assert set(rows) >= {row["ndc11"] for row in old.rows}  # nothing dropped
@@ -228,8 +259,13 @@ def test_write_applies_the_diff_to_a_copy_of_config(tmp_path: Path) -> None:
                                           " grams_per_package (BILLUNITSPKG x unit, CMS rounds up to whole units); ")
     assert gammaplex["source"].endswith(next(r for r in old.rows if r["ndc11"] == "64208823408")["source"])
     new = rows["00069840002"]
-    assert (new["hcpcs"], new["grams_per_package"], new["confidence"], new["route"]) == ("J1568", "1", "low", "")
-    assert new["source"] == "cms-asp-ndc-hcpcs-crosswalk-2024Q3.ig-rows.csv (effective 2024-07-01)"  # first listed
+    assert (new["hcpcs"], new["grams_per_package"], new["confidence"]) == ("J1568", "1", "low")
+    # route and form from the table's other NDCs of J1568, which all agree, and said so
+    assert (new["route"], new["form"], new["concentration_pct"]) == ("IV", "liquid", "")
+    assert new["source"] == (
+        "cms-asp-ndc-hcpcs-crosswalk-2024Q3.ig-rows.csv (effective 2024-07-01)"  # first listed
+        "; route and form as the table's other NDCs of J1568"
+    )
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no temporary left
     again = refdata(*CROSSWALKS, "--config-dir", folder)
     assert "0 added, 0 changed" in again.output.splitlines()[-2]
@@ -242,4 +278,4 @@ def test_the_shipped_tables_load_after_a_write(tmp_path: Path) -> None:
     refdata(*CROSSWALKS, "--config-dir", folder, "--write")
     reference = Reference({name: read_table(folder, name) for name in (HCPCS_TABLE, NDC_TABLE, "procedure_codes", MUE_TABLE)})
     assert reference.ndc("00069840002").hcpcs == "J1568"
-    assert MUE_TABLE  # the MUE table is IG11's to load
+    assert reference.ndc("00069840002").form == "liquid"

@@ -109,6 +109,8 @@ def compare(table: Table, upstream: Upstream) -> tuple[FileDiff, Table]:
             if "confidence" in row:
                 row["confidence"] = "low"
             row["source"] = upstream.cited
+            if table.name == NDC_TABLE:
+                row = _like_its_code(row, rows)
             rows.append(row)
             index[seen.key] = len(rows) - 1
             matched.add(len(rows) - 1)
@@ -125,6 +127,29 @@ def compare(table: Table, upstream: Upstream) -> tuple[FileDiff, Table]:
             diffs.append(RowDiff("kept", tuple(row.get(k, "") for k in keys), None))
     notes = _age_notes(table, upstream)
     return FileDiff(upstream, table.name, tuple(diffs), notes), attrs.evolve(table, rows=tuple(rows))
+
+
+# What every NDC of one code shares (the descriptor's route, the product's form), which a file
+# that names only the NDC, its code and its size leaves blank on a new row.
+SHARED_BY_CODE = ("route", "form")
+
+
+def _like_its_code(row: dict[str, str], rows: Sequence[dict[str, str]]) -> dict[str, str]:
+    """A new NDC row with the columns the table's other NDCs of its code all agree on, saying so,
+    and its product spelled as they spell it (the crosswalk writes names in capitals)."""
+    siblings = [r for r in rows if r.get("hcpcs") == row.get("hcpcs")]
+    filled = {}
+    for column in SHARED_BY_CODE:
+        values = {r.get(column, "") for r in siblings}
+        if column in row and not row[column] and len(values) == 1 and "" not in values:
+            filled[column] = values.pop()
+    spelled = {r["product"] for r in siblings if r.get("product", "").casefold() == row.get("product", "").casefold()}
+    if len(spelled) == 1 and row.get("product") not in spelled:  # PANZYGA as the table writes it: Panzyga
+        row = {**row, "product": spelled.pop()}
+    if not filled:
+        return row
+    said = " and ".join(filled)
+    return {**row, **filled, "source": f"{row['source']}; {said} as the table's other NDCs of {row['hcpcs']}"}
 
 
 def _same_code(rows: Sequence[dict[str, str]], seen: Observed, matched: set[int]) -> int | None:

@@ -48,7 +48,7 @@ class SpecificCode(Rule):
                 message = f"{describe(line)}: NDC {product.ndc} is {product.product}, which has its own code {own.code} on this date of service"
                 yield recode(line, product, drug.code.unit_mg, own, message)
                 continue
-            other_form = drug.code.form and drug.code.form != product.form
+            other_form = drug.code.form and product.form and drug.code.form != product.form
             unclassified = ctx.reference.unclassified_code(product.form, day) if own is None and other_form else None
             if unclassified is not None:
                 message = (
