@@ -161,10 +161,13 @@ class Pipeline:
                 codes.status_code(UNREADABLE_CLAIM),
             )
             return ClaimResult(raw.claim_id, raw.number, kind, (finding,), None, None)
-        settings = self.config.for_claim(claim.subscriber.payer_id, claim.subscriber.filing_indicator)
+        submitter = claim.transaction.submitter
+        settings = self.config.for_claim(
+            claim.subscriber.payer_id, claim.subscriber.filing_indicator, submitter.id if submitter else None
+        )
         ctx = Context(self.reference, settings)
         rules = [
-            (rule, rule_settings, self._applies(rule, rule_settings))
+            (rule, rule_settings)
             for rule in self.rules
             if (rule_settings := settings.rule(rule.id)).enabled and kind in rule.claim_types
         ]
@@ -176,13 +179,13 @@ class Pipeline:
         findings = tuple(_one_per_billed_line(applied + left))
         if not self.fix:  # check says what fix would do and changes nothing
             findings = tuple(
-                attrs.evolve(f, fixed=False, fix=self._safety(f.rule), fixable=True) if f.fixed else f for f in findings
+                attrs.evolve(f, fixed=False, fixable=True) if f.fixed else f for f in findings
             )
             return ClaimResult(raw.claim_id, raw.number, kind, findings, claim, None)
         return ClaimResult(raw.claim_id, raw.number, kind, findings, claim, fixed if fixed is not claim else None)
 
     def _fix(
-        self, claim: Claim, rules: list[tuple[Rule, RuleSettings, bool]], ctx: Context, number: int
+        self, claim: Claim, rules: list[tuple[Rule, RuleSettings]], ctx: Context, number: int
     ) -> tuple[Claim, list[Finding], list[Finding]]:
         """Run the rules, applying the fixes they may apply: the claim as fixed, the fixes
         made (in order) and what each rule still finds on it."""
@@ -193,12 +196,12 @@ class Pipeline:
         # round until each has looked at the claim as it now is without changing it.
         unchanged_runs, runs = 0, 0
         while unchanged_runs < len(rules) and runs < MAX_PASSES * len(rules):
-            rule, rule_settings, apply = rules[runs % len(rules)]
+            rule, rule_settings = rules[runs % len(rules)]
             runs += 1
             found, changed = [], False
             for problem in list(rule.check(claim, ctx)):
                 problem = self._fixable(rule, problem, claim)
-                if apply and problem.edit is not None:
+                if problem.edit is not None and self._applies(problem.safety or rule.fix, rule_settings):
                     claim = _apply(claim, problem.edit)
                     applied.append(self._finding(rule, rule_settings, settings, claim, problem, fixed=True))
                     changed = True
@@ -208,7 +211,7 @@ class Pipeline:
             unchanged_runs = 0 if changed else unchanged_runs + 1
         if unchanged_runs < len(rules):
             get_logger().warning("fix_passes_exhausted", segment=number, passes=MAX_PASSES)
-        return claim, applied, [f for rule, _, _ in rules for f in remaining.get(rule.id, ())]
+        return claim, applied, [f for rule, _ in rules for f in remaining.get(rule.id, ())]
 
     def _fixable(self, rule: Rule, problem: Problem, claim: Claim) -> Problem:
         """The problem without its edit when the edit cannot be shown right: the line was already
@@ -225,14 +228,14 @@ class Pipeline:
         return attrs.evolve(problem, edit=None, message=f"{problem.message}. Not fixed: {why}") if why else problem
 
     def _refused(
-        self, claim: Claim, rules: list[tuple[Rule, RuleSettings, bool]], ctx: Context, settings: Settings,
+        self, claim: Claim, rules: list[tuple[Rule, RuleSettings]], ctx: Context, settings: Settings,
         refused: list[str],
     ) -> list[Finding]:
         """The findings on the claim as read when its fixes failed the conservation check: the
         fixes are not applied (nor offered), and an error says what would not have been conserved."""
         found = [
             self._finding(rule, rule_settings, settings, claim, attrs.evolve(problem, edit=None), fixed=False)
-            for rule, rule_settings, _ in rules
+            for rule, rule_settings in rules
             for problem in rule.check(claim, ctx)
         ]
         message = (
@@ -242,14 +245,11 @@ class Pipeline:
         found.append(Finding(NOT_CONSERVED, "error", claim.id, None, message, False, settings.status_code(NOT_CONSERVED)))
         return found
 
-    def _safety(self, rule_id: str) -> str | None:
-        return next((rule.fix for rule in self.rules if rule.id == rule_id), None)
-
-    def _applies(self, rule: Rule, settings: RuleSettings) -> bool:
-        """Whether `fix` applies this rule's fixes (`check` works out the same, on a copy)."""
-        if rule.fix is None or settings.fix == "never":
+    def _applies(self, safety: str | None, settings: RuleSettings) -> bool:
+        """Whether `fix` applies a fix this safe under the rule's settings (`check` works out the same, on a copy)."""
+        if safety is None or settings.fix == "never":
             return False
-        return rule.fix == "safe" or self.unsafe_fixes or settings.fix == "always"
+        return safety == "safe" or self.unsafe_fixes or settings.fix == "always"
 
     @staticmethod
     def _finding(
@@ -263,7 +263,7 @@ class Pipeline:
             message=problem.message,
             fixed=fixed,
             status_code=status_codes.status_code(rule.id, problem.kind),
-            fix=rule.fix if problem.edit is not None and not fixed and settings.fix != "never" else None,
+            fix=(problem.safety or rule.fix) if problem.edit is not None and settings.fix != "never" else None,
         )
 
     def run(

@@ -157,13 +157,18 @@ class Config:
             data = _merge(data, overrides)
         return cls(data)
 
-    def for_claim(self, payer_id: str | None, filing_indicator: str | None) -> Settings:
-        return self._resolve(payer_id or "", filing_indicator or "")
+    def for_claim(self, payer_id: str | None, filing_indicator: str | None, submitter_id: str | None = None) -> Settings:
+        return self._resolve(payer_id or "", filing_indicator or "", submitter_id or "")
 
     @functools.lru_cache(maxsize=256)  # noqa: B019 - a Config lives as long as the process
-    def _resolve(self, payer_id: str, filing_indicator: str) -> Settings:
+    def _resolve(self, payer_id: str, filing_indicator: str, submitter_id: str) -> Settings:
         data = self._data
-        for overrides in (data.get("filing_indicator", {}).get(filing_indicator), data.get("payer", {}).get(payer_id)):
+        sections = (
+            data.get("filing_indicator", {}).get(filing_indicator),
+            data.get("submitter", {}).get(submitter_id),
+            data.get("payer", {}).get(payer_id),
+        )
+        for overrides in sections:
             if overrides:
                 data = _merge(data, overrides)
         rules = {rule_id: RuleSettings(**values) for rule_id, values in data["rules"].items()}
@@ -217,7 +222,7 @@ def _check(
         elif key == "acknowledgment" and overrides_allowed:
             _expect_table(value, name, where)
             _check_values(value, ACKNOWLEDGMENT_SCHEMA, name, where)
-        elif key in ("payer", "filing_indicator") and overrides_allowed:
+        elif key in ("payer", "submitter", "filing_indicator") and overrides_allowed:
             _expect_table(value, name, where)
             for selector, overrides in value.items():
                 _expect_table(overrides, name, f"{where}.{selector}")

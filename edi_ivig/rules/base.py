@@ -45,6 +45,9 @@ class Problem:
     # A fact not known rather than known wrong (a code whose first date no source confirms): said
     # as a warning even where the rule's findings are errors, so the claim is not held for it.
     uncertain: bool = False
+    # The edit's safety where it is not the rule's: IG01's split is safe when the line itself
+    # states the daily dose it divides by.
+    safety: str | None = None
 
 
 @attrs.frozen
@@ -58,7 +61,7 @@ class Finding:
     message: str
     fixed: bool
     status_code: str
-    fix: str | None = None  # "safe" or "unsafe": the kind of fix offered, when not applied
+    fix: str | None = None  # "safe" or "unsafe": the kind of fix found (the reports say it of one not applied)
     fixable: bool = False  # `check`: `fix` with the same options would apply that fix
 
     def as_dict(self) -> dict[str, object]:

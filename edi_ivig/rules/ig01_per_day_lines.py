@@ -8,7 +8,15 @@ from decimal import Decimal
 
 from edi_ivig.model import Claim, DateRange, ServiceLine, format_number
 from edi_ivig.rules.base import Context, Problem, ReplaceLine, Rule
-from edi_ivig.rules.ivig import MAX_LINES, describe, drug_lines, is_administration
+from edi_ivig.rules.ivig import (
+    MAX_LINES,
+    DrugLine,
+    describe,
+    drug_lines,
+    is_administration,
+    line_grams,
+    stated_daily_grams,
+)
 
 
 class PerDayLines(Rule):
@@ -35,9 +43,12 @@ class PerDayLines(Rule):
     Why: {policy} ({source})
 
     Fix (unsafe: dividing evenly asserts that each day's dose was the same, which the claim does
-    not say; loading regimens are not even. POLICY-REVIEW R6, MCPM ch. 17 section 10. A payer
-    section of the config can apply it where the protocol is equal daily doses: [rules.IG01]
-    fix = "always"): each such line becomes one line per day (D8), with units, charge, the 837I
+    not say; loading regimens are not even. POLICY-REVIEW R6, MCPM ch. 17 section 10. A submitter
+    or payer section of the config can apply it where the protocol is equal daily doses:
+    [submitter."ID".rules.IG01] fix = "always". Safe where the claim itself says so: every drug
+    line split states its daily dose in an NTE or its narrative ("10 G DAILY") and that dose
+    times the days is what the line bills, and every administration line split bills one a
+    day): each such line becomes one line per day (D8), with units, charge, the 837I
     non-covered amount (SV207) and 2410 CTP quantity divided exactly (cents and remainders to the
     first days), REF*6R made unique (-1, -2, ...), everything else copied. The split is all or
     nothing for a claim, so drug and administration lines stay in step. No fix when units do not divide into whole units per day,
@@ -69,6 +80,7 @@ class PerDayLines(Rule):
             if total > MAX_LINES[claim.kind] else None
         )
         taken = self._control_numbers(claim)
+        stated = _stated_each_day(ranged, {id(d.line): d for d in drugs})
         for line in ranged:
             days = line.date.days  # type: ignore[union-attr]
             what = "the dose" if id(line) in drug_ids else "the administration"
@@ -78,6 +90,9 @@ class PerDayLines(Rule):
             )
             if because:
                 yield Problem(f"{message}. Not split: {because}", line)
+            elif stated:
+                said = "the line states its daily dose" if id(line) in drug_ids else "the line bills one a day"
+                yield Problem(f"{message}; {said}", line, ReplaceLine(line, tuple(_split(line, taken))), safety="safe")
             else:
                 assumed = f"splitting it evenly assumes {what} was the same each day: confirm each day's in the infusion record"
                 yield Problem(f"{message}; {assumed}", line, ReplaceLine(line, tuple(_split(line, taken))))
@@ -117,6 +132,22 @@ class PerDayLines(Rule):
     @staticmethod
     def _control_numbers(claim: Claim) -> set[str]:
         return {line.control_number for line in claim.lines if line.control_number}
+
+
+def _stated_each_day(ranged: list[ServiceLine], drugs: dict[int, DrugLine]) -> bool:
+    """Whether the claim itself gives each day's share of every line to split: a drug line states a
+    daily dose that, times its days, is what it bills; an administration line bills one a day."""
+    for line in ranged:
+        days = line.date.days  # type: ignore[union-attr]
+        drug = drugs.get(id(line))
+        if drug is None:
+            if line.units != days:
+                return False
+            continue
+        daily, grams = stated_daily_grams(line), line_grams(drug)
+        if daily is None or grams is None or daily * days != grams:
+            return False
+    return True
 
 
 def _split(line: ServiceLine, taken: set[str]) -> Iterator[ServiceLine]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+import re
 from decimal import Decimal
 
 import attrs
@@ -136,6 +137,26 @@ def grams_given(line: ServiceLine, product: NdcProduct | None) -> Decimal | None
     if unit == "UN" and product is not None and product.grams_per_package is not None:
         return quantity * product.grams_per_package
     return None  # F2 (international units), or a product whose size is not known
+
+
+# "10 G DAILY", "0.4 GM/DAY", "20 GRAMS PER DAY", "5G QD" in an NTE or the narrative: the dose of each day.
+_DAILY_DOSE = re.compile(r"(?<![\d.])(\d{1,4}(?:\.\d{1,3})?) ?(?:G|GM|GMS|GRAMS?)\b ?(?:DAILY|QD|/ ?DAY|PER DAY|EACH DAY|A DAY)\b")
+
+
+def stated_daily_grams(line: ServiceLine) -> Decimal | None:
+    """The grams a day the line says were given (its NTE notes or its narrative), when it says one amount."""
+    texts = [*line.notes, line.procedure.description]
+    stated = {Decimal(m.group(1)) for text in texts if text for m in _DAILY_DOSE.finditer(text.upper())}
+    return stated.pop() if len(stated) == 1 else None
+
+
+def line_grams(drug: DrugLine) -> Decimal | None:
+    """The grams a drug line bills: its CTP quantity, else its units (UN) in its code's unit."""
+    grams = grams_given(drug.line, drug.product)
+    line = drug.line
+    if grams is None and drug.code.unit_mg and line.units is not None and line.unit_basis == "UN":
+        grams = line.units * drug.code.unit_mg / 1000
+    return grams
 
 
 def billing_units(grams: Decimal, unit_mg: int, *, waste: bool) -> int:
