@@ -2,12 +2,13 @@
 
 It runs once per claim a fix changed, between the fixes and the writer, and
 compares the claim as fixed with the claim as read. It sums the amounts in the
-segments that would be written, not what a rule meant to do, so a rule that
-copies an amount onto every day of a split, drops a line or points at a
-diagnosis that is not there is caught here whatever the rule. (Days, codes,
-units and pointers come from the model, which `ServiceLine.edit` keeps equal to
-its segments; tests/test_model.py checks that.) A claim that fails is sent as
-read (`Pipeline.process`), with an error saying what would not have been conserved.
+segments that would be written (`rendering.line_segments`, what the writer
+writes), not what a rule meant to do, so a rule that copies an amount onto
+every day of a split, drops a line or points at a diagnosis that is not there
+is caught here whatever the rule. (Days, codes, units and pointers come from
+the model, which the writer writes as they are; tests/test_model.py checks
+that.) A claim that fails is sent as read (`Pipeline.process`), with an error
+saying what would not have been conserved.
 
 What must hold, for each billed line and the lines it became:
 every amount and quantity (`line_amounts.AMOUNT_ELEMENTS`) adds up to the same,
@@ -26,9 +27,11 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
+from edi_ivig.elements import amount
 from edi_ivig.line_amounts import AMOUNT_ELEMENTS, UNITS, element_name
-from edi_ivig.model import Claim, ServiceLine, amount, format_number
+from edi_ivig.model import Claim, ServiceLine, format_number
 from edi_ivig.reference import UNCLASSIFIED_DRUG_CODES, Reference
+from edi_ivig.rendering import header_segments, line_segments
 from edi_ivig.rules.base import service_date
 from edi_ivig.rules.ivig import MAX_LINES, billing_units, days, grams_given
 from edi_ivig.settings import Settings
@@ -59,9 +62,17 @@ def violations(before: Claim, after: Claim, reference: Reference, settings: Sett
     return found
 
 
+# What the claim header says; the writer writes the header as read, so none of it may change.
+HEADER = ("id", "charge", "facility_code", "facility_qualifier", "frequency", "diagnoses", "dates")
+
+
 def _identity(before: Claim, after: Claim) -> list[str]:
     found = []
-    if [s.elements for s in after.segments] != [s.elements for s in before.segments]:
+    header_before, header_after = header_segments(before), header_segments(after)
+    if (
+        any(getattr(after, name) != getattr(before, name) for name in HEADER)
+        or [s.elements for s in header_after] != [s.elements for s in header_before]
+    ):
         found.append("the claim header (CLM through the segment before the first LX) would change")
     for name in ("transaction", "billing_provider", "subscriber", "patient"):
         if getattr(after, name) is not getattr(before, name) and getattr(after, name) != getattr(before, name):
@@ -112,7 +123,7 @@ def _amounts(lines: Iterable[ServiceLine]) -> dict[tuple[tuple[str, int], str], 
     texts that are not numbers are counted, so they too must be carried over as they were."""
     totals: dict[tuple[tuple[str, int], str], tuple[Decimal, Counter[str]]] = {}
     for line in lines:
-        for segment in line.segments[1:]:
+        for segment in line_segments(line)[1:]:
             qualified = AMOUNT_ELEMENTS.get(segment.id)
             if qualified is None:
                 continue

@@ -18,7 +18,8 @@ import attrs
 from edi_ivig import conservation
 from edi_ivig.errors import UnreadableInput
 from edi_ivig.log import claim_hash, get_logger
-from edi_ivig.model import Claim, ServiceLine, build_claim
+from edi_ivig.mapping import build_claim
+from edi_ivig.model import Claim, ServiceLine
 from edi_ivig.reader import Part, RawClaim, Reader, ReadStats, ReadWarning
 from edi_ivig.reference import Reference, default_reference
 from edi_ivig.rules import RULES, Context, Finding, Problem, ReplaceLine, Rule

@@ -2,8 +2,8 @@
 
 The writers make no decision about claims: they are told which claims changed
 (and, when claims are held, which to keep) and emit them with the source
-delimiters and line breaks, renumbering LX 1..n in an edited claim and
-recounting SE01 in a transaction where something changed.
+delimiters and line breaks (`edi_ivig.rendering` renders an edited claim,
+renumbering its LX 1..n), recounting SE01 in a transaction where something changed.
 """
 
 from __future__ import annotations
@@ -12,21 +12,11 @@ from typing import BinaryIO
 
 from edi_ivig.model import Claim
 from edi_ivig.reader import Loop, Part, Passthrough, RawClaim, TransactionEnd
+from edi_ivig.rendering import render_claim
 from edi_ivig.x12.delimiters import Delimiters
 from edi_ivig.x12.segment import Segment
 
 _FLUSH_AT = 1 << 18
-
-
-def render_claim(claim: Claim) -> tuple[str, int]:
-    """The text of an edited claim and its number of segments."""
-    d = claim.delimiters
-    rendered = [segment.render(d) for segment in claim.segments]
-    for number, line in enumerate(claim.lines, start=1):
-        lx, *rest = line.segments
-        rendered.append(lx.with_element(1, str(number)).render(d))
-        rendered.extend(segment.render(d) for segment in rest)
-    return "".join(rendered), len(rendered)
 
 
 def _with_count(piece: str, count: int, d: Delimiters) -> str:

@@ -13,7 +13,7 @@ import io
 import pytest
 
 from conftest import CORPUS, FIXTURES, READABLE, needs_corpus
-from edi_ivig.model import build_claim
+from edi_ivig.mapping import build_claim
 from edi_ivig.pipeline import Pipeline
 from edi_ivig.reader import RawClaim, Reader, TransactionEnd
 from edi_ivig.reference import default_reference

@@ -10,8 +10,10 @@ import pytest
 
 from conftest import FIXTURES
 from edi_ivig.errors import UnreadableInput
-from edi_ivig.model import DateRange, Drug, Procedure, build_claim
+from edi_ivig.mapping import build_claim, service_line
+from edi_ivig.model import DateRange, Drug, Procedure
 from edi_ivig.reader import RawClaim, Reader
+from edi_ivig.rendering import header_segments, line_segments
 
 
 def claims(name: str):
@@ -30,7 +32,7 @@ def test_837p_claim_lines_and_context():
     assert ivig.patient is None
     assert ivig.birth_date == dt.date(1958, 3, 14)
     assert ivig.transaction.submitter.id == "NWIB001"
-    assert ivig.transaction.envelope.interchange_control_number == "000000101"
+    assert ivig.transaction.interchange_control_number == "000000101"
 
     drug, initial, additional, visit_line = ivig.lines
     assert drug.number == 1
@@ -70,9 +72,9 @@ def test_837i_claim_has_revenue_codes_bill_type_and_statement_period():
 def test_segments_are_kept_with_their_positions():
     ivig, _ = claims("837p-ivig-clinic.x12")
     assert ivig.number == 21
-    assert [s.id for s in ivig.segments] == ["CLM", "HI"]
-    assert [s.number for s in ivig.lines[0].segments] == [23, 24, 25, 26, 27, 28]
-    assert ivig.lines[0].segments[1].elements == ("SV1", "HC:J1459:JZ", "23800", "UN", "280", "", "", "1")
+    assert [s.id for s in header_segments(ivig)] == ["CLM", "HI"]
+    assert [s.number for s in line_segments(ivig.lines[0])] == [23, 24, 25, 26, 27, 28]
+    assert line_segments(ivig.lines[0])[1].elements == ("SV1", "HC:J1459:JZ", "23800", "UN", "280", "", "", "1")
 
 
 @pytest.mark.parametrize(
@@ -104,8 +106,6 @@ def test_values_a_rule_would_rely_on_must_parse(old, new, message):
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from edi_ivig.model import ServiceLine  # noqa: E402
-
 LINES = [line for name in ("837p-ivig-clinic.x12", "837i-ivig-outpatient.x12") for claim in claims(name) for line in claim.lines]
 amounts = st.decimals(min_value=0, max_value=99999, places=2, allow_nan=False, allow_infinity=False)
 days_ = st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2030, 12, 31))
@@ -129,4 +129,14 @@ def test_an_edited_line_parses_back_to_itself(line, units, charge, start, length
         edited = edited.with_drug_quantity(Decimal("12.5"))
     if line.control_number:
         edited = edited.with_control_number(line.control_number + "-1")
-    assert ServiceLine.from_segments(edited.segments, edited.delimiters, edited.position) == edited
+    assert service_line(line_segments(edited), edited.origin.delimiters, edited.position) == edited
+
+
+def test_a_line_is_written_as_read_except_where_an_edit_changed_a_field():
+    ivig, _ = claims("837p-ivig-clinic.x12")
+    line = ivig.lines[0]
+    assert line_segments(line) == line_segments(line.edit())
+    edited = line.with_units(Decimal("56.00"))
+    assert [i for i, (a, b) in enumerate(zip(line_segments(line), line_segments(edited))) if a != b] == [1]
+    assert line_segments(edited)[1].get(4) == "56"
+    assert line_segments(edited.with_units(line.units)) == line_segments(line)  # back to as read: as read

@@ -9,8 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES, roundtrip
-from edi_ivig.model import ServiceLine, build_claim
+from edi_ivig.mapping import build_claim
 from edi_ivig.reader import RawClaim, Reader, TransactionEnd
+from edi_ivig.rendering import line_segments
 from edi_ivig.writer import Writer
 from x12text import rerender, segments_of
 
@@ -53,14 +54,7 @@ def _split_first_line(data: bytes) -> bytes:
         if isinstance(part, RawClaim) and not edited_one:
             claim = build_claim(part)
             first = claim.lines[0]
-            sv = first.segments[1]
-            units_at, charge_at = (4, 2) if sv.id == "SV1" else (5, 3)
-            half_units, half_charge = first.units / 2, first.charge / 2
-            new_sv = sv.with_element(units_at, f"{half_units:f}").with_element(charge_at, f"{half_charge:f}")
-            halves = [
-                ServiceLine.from_segments([first.segments[0], new_sv, *first.segments[2:]], claim.delimiters)
-                for _ in range(2)
-            ]
+            halves = [first.edit(units=first.units / 2, charge=first.charge / 2) for _ in range(2)]
             writer.write(part, attrs.evolve(claim, lines=(*halves, *claim.lines[1:])))
             edited_one = True
         else:
@@ -77,7 +71,7 @@ def test_an_edited_claim_is_rebuilt_in_the_source_style(source, style):
     terminator, line_break = style[3], style[4]
     # every segment still ends with the source's terminator and line break
     assert edited.count((terminator + line_break).encode("latin-1")) == data.count((terminator + line_break).encode("latin-1")) + len(
-        build_claim(next(p for p in Reader(io.BytesIO(data)) if isinstance(p, RawClaim))).lines[0].segments
+        line_segments(build_claim(next(p for p in Reader(io.BytesIO(data)) if isinstance(p, RawClaim))).lines[0])
     )
     # the edit is read back: LX renumbered 1..n, SE01 the true count, the rest unchanged
     parts = list(Reader(io.BytesIO(edited)))

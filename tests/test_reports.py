@@ -15,10 +15,12 @@ from click.testing import CliRunner
 from conftest import FIXTURES, READABLE
 from edi_ivig.cli import main
 from edi_ivig.errors import UnreadableInput
-from edi_ivig.model import DateRange, build_claim, summarize
+from edi_ivig.mapping import build_claim, summarize
+from edi_ivig.model import DateRange
 from edi_ivig.pipeline import Pipeline
 from edi_ivig.reader import RawClaim, Reader
 from edi_ivig.regress import find_cases
+from edi_ivig.rendering import header_segments
 from edi_ivig.reports.ack277 import Ack277
 from edi_ivig.reports.html_report import HtmlReport
 from edi_ivig.reports.json_report import JsonReport
@@ -165,7 +167,7 @@ def test_claim_summary_agrees_with_the_model_before_and_after_fix(path):
         span = DateRange(min(d.start for d in days), max(d.end for d in days)) if days else None
         assert summary.charge == claim.charge
         assert summary.bill_type == claim.bill_type
-        assert summary.intermediary_id == next((s.get(2) for s in claim.segments if s.id == "REF" and s.get(1) == "D9"), "")
+        assert summary.intermediary_id == next((s.get(2) for s in header_segments(claim) if s.id == "REF" and s.get(1) == "D9"), "")
         assert summary.dates == (claim.statement_period or span)
 
 

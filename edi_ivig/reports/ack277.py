@@ -24,18 +24,10 @@ from typing import BinaryIO
 
 import attrs
 
+from edi_ivig.elements import amount
 from edi_ivig.errors import UnreadableInput
-from edi_ivig.model import (
-    ClaimSummary,
-    DateRange,
-    ServiceLine,
-    amount,
-    billing_provider,
-    format_number,
-    loop_party,
-    summarize,
-    transaction_info,
-)
+from edi_ivig.mapping import billing_provider, loop_party, summarize, transaction_info
+from edi_ivig.model import ClaimSummary, DateRange, ServiceLine, format_number
 from edi_ivig.pipeline import ClaimResult, FileResult
 from edi_ivig.reader import (
     Loop,
@@ -161,7 +153,7 @@ class Ack277:
         transaction, date = self._transaction, self._date()
         info = transaction_info(transaction)
         submitter = info.submitter
-        bht03 = next((s.get(3) for s in info.segments if s.id == "BHT"), "") or transaction.control_number
+        bht03 = info.reference_id or transaction.control_number
         t = self._totals
         head = [
             self._segment("ST", "277", transaction.control_number, VERSION),

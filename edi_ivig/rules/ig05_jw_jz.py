@@ -9,7 +9,6 @@ from edi_ivig.model import Claim
 from edi_ivig.rules.base import Context, Problem, Rule, service_date
 from edi_ivig.rules.ivig import DrugLine, add_modifier, describe, drug_lines
 from edi_ivig.settings import Settings
-from edi_ivig.x12.segment import is_digits
 
 JZ_REQUIRED_FROM = dt.date(2023, 7, 1)
 
@@ -49,7 +48,7 @@ class JwJz(Rule):
         drugs = [d for d in drug_lines(claim, ctx) if _dated_from(d, claim)]
         for line in claim.lines:
             mods = set(line.procedure.modifiers) & {"JW", "JZ"}
-            if mods and is_digits(line.procedure.code):
+            if mods and line.procedure.is_cpt:
                 yield Problem(
                     f"{describe(line)}: {'/'.join(sorted(mods))} on a procedure that is not a drug; JW and JZ go on"
                     " drug lines only", line,

@@ -9,7 +9,6 @@ import attrs
 from edi_ivig.model import Claim
 from edi_ivig.rules.base import Context, Problem, Rule, service_date
 from edi_ivig.rules.ivig import DrugLine, describe, drug_lines, recode
-from edi_ivig.x12.segment import is_digits
 
 CTP_UNITS = ("F2", "GR", "ME", "ML", "UN")
 
@@ -49,7 +48,7 @@ class NdcOnDrugLine(Rule):
             if info is None or info.ndc is None:
                 yield Problem(f"{describe(line)}: no NDC (2410 LIN*N4); give the 11-digit NDC of the package used", line)
                 continue
-            if len(info.ndc) != 11 or not is_digits(info.ndc):
+            if not info.ndc_is_11_digits:
                 yield Problem(
                     f"{describe(line)}: NDC {info.ndc[:20]!r} is not 11 digits; write it 5-4-2 with leading zeros"
                     " and no hyphens", line, kind="invalid",
