@@ -58,7 +58,7 @@ class LineOrigin:
 
     segments: tuple[Segment, ...]  # segments[1] is the SV1 or SV2
     delimiters: Delimiters
-    read: ServiceLine  # the line as mapped from `segments`: what an edited line is compared with
+    read: ServiceLine  # the line as mapped from `segments`, of the same field objects: which an edit replaced
     date_at: int | None  # DTP*472
     control_at: int | None  # the first REF*6R
     quantity_at: int | None  # the CTP of the first 2410 loop

@@ -149,8 +149,8 @@ class ServiceLine:
     """One 2400 loop, with its 2410 drug.
 
     `edit` (and the `with_*` shorthands) is how a fix changes a line: the
-    writer writes each of those fields (and the diagnosis pointers) that differs
-    from the line as read, and the rest of the line as read.
+    writer writes each of those fields (and the diagnosis pointers) that an
+    edit gave a value, and the rest of the line as read.
     """
 
     number: int  # LX01 as read
@@ -223,8 +223,9 @@ class ServiceLine:
     ) -> ServiceLine:
         """A copy with the given fields changed (None: as it is); a line without a drug keeps none.
 
-        It keeps the origin: edits compose (a split edits a line, then each
-        day's copy), and the writer compares only the end result with the line as read.
+        It keeps the origin and copies every field it does not change: edits
+        compose (a split edits a line, then each day's copy), and the writer
+        writes the fields of the end result that are not the values read.
         """
         drug = self.drug
         if drug_quantity is not None and drug is not None:

@@ -139,4 +139,6 @@ def test_a_line_is_written_as_read_except_where_an_edit_changed_a_field():
     edited = line.with_units(Decimal("56.00"))
     assert [i for i, (a, b) in enumerate(zip(line_segments(line), line_segments(edited))) if a != b] == [1]
     assert line_segments(edited)[1].get(4) == "56"
-    assert line_segments(edited.with_units(line.units)) == line_segments(line)  # back to as read: as read
+    assert line_segments(edited.with_units(line.units)) == line_segments(line)  # back to the value read: as read
+    zero = line.with_drug_quantity(Decimal("0.00"))
+    assert line_segments(zero)[-1].get(4) == "0" and line_segments(zero.with_drug_quantity(Decimal(0)))[-1].get(4) == "0"
