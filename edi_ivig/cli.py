@@ -33,7 +33,7 @@ from edi_ivig.files import (
     remove_stale_temporaries,
     signals_raise,
 )
-from edi_ivig.pipeline import FileResult, Pipeline, Report
+from edi_ivig.pipeline import FileResult, Pipeline, Report, build_pipeline
 from edi_ivig.reports.ack277 import Ack277
 from edi_ivig.reports.html_report import HtmlReport
 from edi_ivig.reports.json_report import JsonReport
@@ -242,7 +242,7 @@ def check(
     (stdout); the findings then go to stderr as the summary line only.
     """
     config = _load_config(config_path)
-    pipeline = Pipeline(config)
+    pipeline = build_pipeline("check", config=config)
     paths = {"json": json_path, "ack": ack_path, "html": html_path}
     several = len(inputs) > 1
     suffixes = {"json": ".json", "ack": ".277", "html": ".html"}
@@ -314,7 +314,7 @@ def fix(
         [("OUTPUT", output), ("--hold-errors", held), ("--json", json_path), ("--277", ack_path), ("--html", html_path)],
     )
     config = _load_config(config_path)
-    pipeline = Pipeline(config, fix=True, unsafe_fixes=unsafe_fixes)
+    pipeline = build_pipeline("fix", config=config, unsafe_fixes=unsafe_fixes)
     paths = {"json": json_path, "ack": ack_path, "html": html_path}
     try:
         result = _run(pipeline, input_, output=output, held=held, paths=paths, config=config,
