@@ -9,7 +9,7 @@ turning problems into `Finding`s all happen once, in `edi_ivig.pipeline`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import ClassVar
 
 import attrs
@@ -97,6 +97,9 @@ class Rule:
     source: ClassVar[str]  # where that sentence comes from
     claim_types: ClassVar[frozenset[str]] = frozenset({"837P", "837I"})
     severity: ClassVar[str]  # default; the config may change it
+    # Checks (Problem.kind) whose severity is not the payer's to weigh and so not the config's: an
+    # invalid code is rejected whatever a payer covers (IG10 "code"). The rule's severity otherwise.
+    kind_severity: ClassVar[Mapping[str, str]] = {}
     fix: ClassVar[str | None] = None  # "safe", "unsafe", or None when the rule only flags
     # The reference facts a fix is computed from: "code" (the billed code's row: product, unit,
     # dates), "ndc" (the NDC's row). The pipeline applies no fix whose facts are in doubt.
