@@ -77,7 +77,8 @@ def test_what_the_837_carries_and_the_article_prints_read_the_same():
     assert codes.kind("G35") == "header" and codes.kind("G35B") == "header"
     assert codes.billable_descendants("G35") == ("G35A", "G35B0", "G35B1", "G35B2", "G35C0", "G35C1", "G35C2", "G35D")
     for nothing in ("G3581", "E12", "E08-E13", "12", "", "G35AAAAAAAA"):
-        assert codes.kind(nothing) == "unknown", nothing
+        assert codes.kind(nothing) == icd10cm.kind(nothing) == "unknown", nothing
+    assert icd10cm.kind("T80.52XA") == "billable" and icd10cm.kind("G35" + "A" * 1_000_000) == "unknown"
 
 
 def test_ranges_resolve_to_the_categories_the_release_has():

@@ -153,7 +153,8 @@ def _entry(code: str, covered: CoverageList, day: dt.date | None) -> str | None:
     """The list's code that covers a diagnosis: the diagnosis itself, or a listed code it is a
     billable child of, on a date after the listed code stopped being billable (when ICD-10-CM
     split it), unless the list says children_covered=no. The children are the release's, also
-    after its window: a code split once stays split."""
+    after its window (a code split once stays split); one the release lacks (a later year's) is
+    not covered, and gets the hint to ask the payer."""
     if code in covered:
         return code
     for entry in covered.conditions:
