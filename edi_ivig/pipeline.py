@@ -241,7 +241,7 @@ class Pipeline:
     ) -> Finding:
         return Finding(
             rule=rule.id,
-            severity="warning" if problem.uncertain and settings.severity == "error" else settings.severity,
+            severity=rule.kind_severity.get(problem.kind, settings.severity),
             claim_id=claim.id,
             line=problem.line.number if problem.line is not None else None,
             message=problem.message,

@@ -25,6 +25,9 @@ class CodeOnItsDates(Rule):
     severity = "error"
     fix = "unsafe"
     relies_on = frozenset({"code", "ndc"})
+    # A code whose first date no source confirms is not known to be valid, not known wrong: said as
+    # a warning whatever the rule's severity, so the claim is not held for it.
+    kind_severity = {"unconfirmed": "warning"}
     example = (
         "C9072 for Asceniv (NDC 69800025001) on 2022-03-01, after C9072 ended on 2021-03-31: bill J1554,"
         " Asceniv's code on that date, in units of its 500 mg"
@@ -66,7 +69,7 @@ class CodeOnItsDates(Rule):
                         f"{what}: no source in the HCPCS table confirms when {line.procedure.code} began, so whether"
                         " it may be billed on this date is not known; confirm it with the payer (until then the"
                         " not-otherwise-classified code the payer asks for, J1599 or J3590)", line,
-                        kind="unconfirmed", uncertain=True,
+                        kind="unconfirmed",
                     )
                 continue
             message = f"{what}: {_validity(rows)}"
