@@ -7,7 +7,7 @@ import json
 from click.testing import CliRunner
 
 from edi_ivig.cli import main
-from edi_ivig.rules import RULES
+from edi_ivig.rules.registry import RULES
 
 
 def test_every_rule_documents_itself():

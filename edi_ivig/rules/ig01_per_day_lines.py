@@ -8,15 +8,9 @@ from decimal import Decimal
 
 from edi_ivig.model import Claim, DateRange, ServiceLine, format_number
 from edi_ivig.rules.base import Context, Problem, ReplaceLine, Rule
-from edi_ivig.rules.ivig import (
-    MAX_LINES,
-    DrugLine,
-    describe,
-    drug_lines,
-    is_administration,
-    line_grams,
-    stated_daily_grams,
-)
+from edi_ivig.rules.doses import line_grams, stated_daily_grams
+from edi_ivig.rules.lines import MAX_LINES, DrugLine, drug_lines, is_administration
+from edi_ivig.rules.messages import describe
 
 
 class PerDayLines(Rule):

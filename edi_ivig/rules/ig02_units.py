@@ -6,15 +6,11 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from edi_ivig.model import Claim, format_number
-from edi_ivig.rules.base import Context, Problem, ReplaceLine, Rule, service_date
-from edi_ivig.rules.ivig import (
-    DrugLine,
-    billing_units,
-    describe,
-    drug_lines,
-    grams_given,
-    units_text,
-)
+from edi_ivig.rules.base import Context, Problem, ReplaceLine, Rule
+from edi_ivig.rules.days import service_date
+from edi_ivig.rules.doses import billing_units, grams_given
+from edi_ivig.rules.lines import DrugLine, drug_lines
+from edi_ivig.rules.messages import describe, units_text
 
 
 class UnitsPerDescriptor(Rule):

@@ -10,7 +10,9 @@ from decimal import Decimal
 from edi_ivig.model import Claim, format_number
 from edi_ivig.reference import NdcProduct, Reference
 from edi_ivig.rules.base import Context, Problem, ReplaceLine, Rule
-from edi_ivig.rules.ivig import DrugLine, describe, drug_lines, grams_given
+from edi_ivig.rules.doses import grams_given
+from edi_ivig.rules.lines import DrugLine, drug_lines
+from edi_ivig.rules.messages import describe
 
 LIMIT = 80  # SV101-7 / SV202-7 maximum length
 _DOSE = re.compile(r"(\d+(?:\.\d+)?)\s*(MG|G|GM|GMS|GRAM|GRAMS)\b")

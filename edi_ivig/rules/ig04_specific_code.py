@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from edi_ivig.model import Claim
-from edi_ivig.rules.base import Context, Problem, Rule, service_date
-from edi_ivig.rules.ivig import describe, drug_lines, recode
+from edi_ivig.rules.base import Context, Problem, Rule
+from edi_ivig.rules.days import service_date
+from edi_ivig.rules.edits import recode
+from edi_ivig.rules.lines import drug_lines
+from edi_ivig.rules.messages import describe
 
 
 class SpecificCode(Rule):

@@ -6,8 +6,11 @@ import datetime as dt
 from collections.abc import Iterator
 
 from edi_ivig.model import Claim
-from edi_ivig.rules.base import Context, Problem, Rule, service_date
-from edi_ivig.rules.ivig import DrugLine, add_modifier, describe, drug_lines
+from edi_ivig.rules.base import Context, Problem, Rule
+from edi_ivig.rules.days import service_date
+from edi_ivig.rules.edits import add_modifier
+from edi_ivig.rules.lines import DrugLine, drug_lines
+from edi_ivig.rules.messages import describe
 from edi_ivig.settings import Settings
 from edi_ivig.x12.segment import is_digits
 

@@ -6,14 +6,10 @@ from collections.abc import Iterator
 
 from edi_ivig.model import Claim
 from edi_ivig.rules.base import Context, Problem, Rule
-from edi_ivig.rules.ivig import (
-    DRUG_ADMINISTRATION_GROUPS,
-    add_modifier,
-    administration_days,
-    days,
-    describe,
-    drug_lines,
-)
+from edi_ivig.rules.days import days
+from edi_ivig.rules.edits import add_modifier
+from edi_ivig.rules.lines import DRUG_ADMINISTRATION_GROUPS, administration_days, drug_lines
+from edi_ivig.rules.messages import describe
 
 
 class Modifier25(Rule):

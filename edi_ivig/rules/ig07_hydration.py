@@ -6,7 +6,9 @@ from collections.abc import Iterator
 
 from edi_ivig.model import Claim
 from edi_ivig.rules.base import Context, Problem, Rule
-from edi_ivig.rules.ivig import HYDRATION_GROUPS, days, describe, drug_lines
+from edi_ivig.rules.days import days
+from edi_ivig.rules.lines import HYDRATION_GROUPS, drug_lines
+from edi_ivig.rules.messages import describe
 
 
 class Hydration(Rule):

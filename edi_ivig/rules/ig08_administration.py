@@ -8,13 +8,9 @@ from collections.abc import Iterator
 
 from edi_ivig.model import Claim, ServiceLine
 from edi_ivig.rules.base import Context, Problem, Rule
-from edi_ivig.rules.ivig import (
-    DrugLine,
-    administration_days,
-    days,
-    describe,
-    drug_lines,
-)
+from edi_ivig.rules.days import days
+from edi_ivig.rules.lines import DrugLine, administration_days, drug_lines
+from edi_ivig.rules.messages import describe
 
 IV_GROUPS = ("iv_initial", "iv_additional", "iv_sequential", "iv_concurrent")
 SC_GROUPS = ("sc_initial", "sc_additional", "sc_additional_site")

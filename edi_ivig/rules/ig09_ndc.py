@@ -7,8 +7,11 @@ from collections.abc import Iterator
 import attrs
 
 from edi_ivig.model import Claim
-from edi_ivig.rules.base import Context, Problem, Rule, service_date
-from edi_ivig.rules.ivig import DrugLine, describe, drug_lines, recode
+from edi_ivig.rules.base import Context, Problem, Rule
+from edi_ivig.rules.days import service_date
+from edi_ivig.rules.edits import recode
+from edi_ivig.rules.lines import DrugLine, drug_lines
+from edi_ivig.rules.messages import describe
 from edi_ivig.x12.segment import is_digits
 
 CTP_UNITS = ("F2", "GR", "ME", "ML", "UN")

@@ -7,8 +7,10 @@ from collections.abc import Iterator
 
 from edi_ivig.model import Claim, Diagnosis
 from edi_ivig.reference import CoverageList, condition_groups, coverage_list, normalize_diagnosis
-from edi_ivig.rules.base import Context, Problem, Rule, service_date
-from edi_ivig.rules.ivig import DrugLine, describe, drug_lines
+from edi_ivig.rules.base import Context, Problem, Rule
+from edi_ivig.rules.days import service_date
+from edi_ivig.rules.lines import DrugLine, drug_lines
+from edi_ivig.rules.messages import describe
 
 
 class CoveredDiagnosis(Rule):

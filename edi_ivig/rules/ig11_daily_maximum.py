@@ -11,7 +11,9 @@ import attrs
 
 from edi_ivig.model import Claim, ServiceLine, format_number
 from edi_ivig.rules.base import Context, Problem, Rule
-from edi_ivig.rules.ivig import days, describe, drug_lines
+from edi_ivig.rules.days import days
+from edi_ivig.rules.lines import drug_lines
+from edi_ivig.rules.messages import describe
 from edi_ivig.settings import Settings
 
 # What a payer's reviewer may do about an MUE denial, by adjudication indicator (CMS NCCI MUE page).

@@ -8,7 +8,9 @@ from collections.abc import Iterator, Sequence
 from edi_ivig.model import Claim
 from edi_ivig.reference import HcpcsCode, NdcProduct, Reference
 from edi_ivig.rules.base import Context, Problem, Rule
-from edi_ivig.rules.ivig import days, describe, recode
+from edi_ivig.rules.days import days
+from edi_ivig.rules.edits import recode
+from edi_ivig.rules.messages import describe
 
 
 class CodeOnItsDates(Rule):
