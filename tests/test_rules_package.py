@@ -4,7 +4,11 @@ docstring in the same four headings (what the docs site shows of each rule)."""
 from __future__ import annotations
 
 import ast
+import inspect
+import re
 from pathlib import Path
+
+from edi_ivig.rules.registry import RULES
 
 PACKAGE = Path(__file__).parent.parent / "edi_ivig"
 
@@ -94,3 +98,22 @@ def test_the_cycle_check_finds_a_cycle():
         ["edi_ivig.rules", "edi_ivig.rules.a", "edi_ivig.rules"],
         ["edi_ivig.rules.a", "edi_ivig.rules", "edi_ivig.rules.a"],
     ]
+
+
+HEADINGS = ["What it checks", "Why it matters", "Example", "Fix and its safety"]
+
+
+def test_every_rule_docstring_has_the_four_headings():
+    for rule in RULES:
+        doc = inspect.cleandoc(type(rule).__doc__ or "")
+        title, _, body = doc.partition("\n")
+        assert title == f"{rule.title}.", rule.id
+        sections = re.split(r"(?m)^## (.+)$", body)[1:]
+        assert sections[0::2] == HEADINGS, (rule.id, sections[0::2])
+        texts = dict(zip(sections[0::2], (text.strip() for text in sections[1::2])))
+        assert all(texts.values()), rule.id
+        assert texts["Why it matters"] == f"{rule.policy}\n\nSource: {rule.source}.", rule.id
+        assert texts["Example"] == rule.example, rule.id
+        # the safety is said at the start of a paragraph: "Safe", "Unsafe" or "No fix"
+        said = {"safe": "Safe", "unsafe": "Unsafe", None: "No fix"}[rule.fix]
+        assert any(p.startswith(said) for p in texts["Fix and its safety"].split("\n\n")), rule.id

@@ -26,7 +26,9 @@ class CoveredDiagnosis(Rule):
     example = "J1561 pointing only to G62.9 (not on Group 1); B20 for a patient aged 40; G61.81 with E11.9 on the claim"
     __doc__ = f"""{title}.
 
-    Checks: none of the diagnoses an immune globulin line points to (837P SV107 -> HI; 837I: the
+    ## What it checks
+
+    None of the diagnoses an immune globulin line points to (837P SV107 -> HI; 837I: the
     claim's diagnoses) is on the coverage list configured for the payer (option coverage_list;
     default A57187 Group 1), or every listed one fails a condition the claim can show (B20: under
     13 at the date of service, from the patient's DMG02; G61.81: none of the claim's diagnoses is
@@ -35,7 +37,17 @@ class CoveredDiagnosis(Rule):
     2025-09-30); a pointer with no diagnosis behind it. Conditions only the medical record shows (D61.01 after
     first-line therapies, I78.8 for capillary leak syndrome, dysproteinemias) are not checked.
 
-    Why: {policy} ({source})
+    ## Why it matters
+
+    {policy}
+
+    Source: {source}.
+
+    ## Example
+
+    {example}
+
+    ## Fix and its safety
 
     No fix, and a warning: coverage is the payer's decision and the diagnosis is the provider's.
     """
