@@ -33,7 +33,7 @@ class Result:
 
     output: bytes  # the corrected 837 (mode "fix"); the input unchanged (mode "check")
     ack_277ca: bytes  # the 277CA for the submitter
-    report: dict[str, Any]  # the JSON report (README "JSON report") as a dict
+    report: dict[str, Any]  # the JSON report (docs/reports.md) as a dict
     findings: tuple[Finding, ...]
     held: bytes = b""  # the claims held for their errors (hold_errors=True), a valid 837 or empty
 

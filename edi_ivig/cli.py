@@ -130,7 +130,7 @@ def report_options(several: bool):  # type: ignore[no-untyped-def]
         for flag, what in (
             ("--html", "the HTML report a billing person reads"),
             ("--277", "the 277CA claim acknowledgment (005010X214) for the submitter"),
-            ("--json", "the JSON report (README: JSON report)"),
+            ("--json", "the JSON report (docs: Reports and the 277CA)"),
         ):
             command = click.option(
                 flag, f"{flag[2:].replace('277', 'ack')}_path", type=click.Path(allow_dash=True), default=None,
@@ -499,6 +499,20 @@ def rules(fmt: str) -> None:
     from edi_ivig.reports.rules import render
 
     click.echo(render(fmt), nl=fmt != "table")
+
+
+@main.command()
+@click.argument("ack", type=click.Path(exists=True, dir_okay=False), metavar="FILE.277")
+def summary(ack: str) -> None:
+    """Show a 277CA as the submitter reads it: each claim accepted or rejected, with its status
+    codes, and what edi-ivig corrected, left to review or held it for (no patient names)."""
+    from edi_ivig.reports.ack277_summary import render
+
+    try:
+        click.echo(render(Path(ack).read_bytes(), ack))
+    except UnreadableInput as error:
+        _fail_unreadable(ack, error)
+        sys.exit(EXIT_UNREADABLE)
 
 
 @main.command()

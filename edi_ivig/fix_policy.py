@@ -4,7 +4,7 @@ A fix is applied only when it can be shown right, and only as far as the user al
 
 - shown right: not on a line another payer already priced or paid (2430 SVD, HCP), and not
   computed from reference facts in doubt (a code and an NDC of different products, a code
-  whose first date no source confirms: `Rule.relies_on`, `rules.ivig.facts_in_doubt`); the
+  whose first date no source confirms: `Rule.relies_on`, `rules.lines.facts_in_doubt`); the
   conservation check (edi_ivig.conservation) then verifies what was applied;
 - allowed: the fix's safety (the rule's `fix`, or the problem's own `safety`) against the
   rule's config (`fix` = auto, always or never, with payer, submitter and filing-indicator
@@ -17,8 +17,8 @@ import attrs
 
 from edi_ivig.model import Claim
 from edi_ivig.reference import Reference
-from edi_ivig.rules import Problem, Rule
-from edi_ivig.rules.ivig import facts_in_doubt
+from edi_ivig.rules.base import Problem, Rule
+from edi_ivig.rules.lines import facts_in_doubt
 from edi_ivig.settings import RuleSettings
 
 

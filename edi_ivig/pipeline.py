@@ -25,7 +25,8 @@ from edi_ivig.log import claim_hash, get_logger
 from edi_ivig.model import Claim, ServiceLine, build_claim
 from edi_ivig.reader import Part, RawClaim, Reader, ReadStats, ReadWarning
 from edi_ivig.reference import Reference, default_reference
-from edi_ivig.rules import RULES, Context, Finding, Problem, ReplaceLine, Rule
+from edi_ivig.rules.base import Context, Finding, Problem, ReplaceLine, Rule
+from edi_ivig.rules.registry import RULES
 from edi_ivig.settings import Config, RuleSettings, Settings
 from edi_ivig.writer import FilteringWriter, Writer
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import attrs
 
-from edi_ivig import icd10cm
+import edi_ivig.icd10cm as icd10cm
 from edi_ivig.settings import ConfigError
 
 # Codes that stand for "some drug we have no code for"; whether such a line is

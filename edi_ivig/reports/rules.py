@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from rich.console import Console
 from rich.table import Table
 
-from edi_ivig.rules import RULES
+from edi_ivig.rules.registry import RULES
 from edi_ivig.settings import Config
 
 COLUMNS = ("id", "title", "claims", "severity", "fix", "277CA")

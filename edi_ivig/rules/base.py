@@ -8,7 +8,6 @@ turning problems into `Finding`s all happen once, in `edi_ivig.pipeline`.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator, Mapping
 from typing import ClassVar
 
@@ -80,7 +79,7 @@ class Context:
     reference: Reference
     settings: Settings
     # What several rules work out about the same claim object, worked out once (see
-    # rules/ivig.py); each entry keeps its claim alive, so an id is never reused.
+    # rules/lines.py); each entry keeps its claim alive, so an id is never reused.
     memo: dict[tuple[str, int], tuple[object, object]] = attrs.field(factory=dict, eq=False, repr=False)
 
     def remember(self, what: str, claim: object, work):  # type: ignore[no-untyped-def]
@@ -112,11 +111,3 @@ class Rule:
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
         raise NotImplementedError
-
-
-def service_date(line: ServiceLine, claim: Claim) -> dt.date | None:
-    """The first day a line was provided: its own date, else (837I) the statement period's."""
-    if line.date is not None:
-        return line.date.start
-    period = claim.statement_period
-    return period.start if period else None

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 
-from edi_ivig import icd10cm
+import edi_ivig.icd10cm as icd10cm
 from edi_ivig.model import Claim, Diagnosis
 from edi_ivig.reference import CoverageList, condition_groups, coverage_list, normalize_diagnosis
-from edi_ivig.rules.base import Context, Problem, Rule, service_date
-from edi_ivig.rules.ivig import DrugLine, describe, drug_lines
+from edi_ivig.rules.base import Context, Problem, Rule
+from edi_ivig.rules.days import service_date
+from edi_ivig.rules.lines import DrugLine, drug_lines
+from edi_ivig.rules.messages import describe
 
 FEW = 10  # up to this many billable codes under a header, a message names them (G35 has 8, D80 10)
 
@@ -38,7 +40,9 @@ class CoveredDiagnosis(Rule):
     )
     __doc__ = f"""{title}.
 
-    Checks, for the diagnoses an immune globulin line points to (837P SV107 -> HI; 837I: the
+    ## What it checks
+
+    For the diagnoses an immune globulin line points to (837P SV107 -> HI; 837I: the
     claim's diagnoses):
 
     - the code set: on a date of service inside the window of the ICD-10-CM release the pinned
@@ -63,14 +67,25 @@ class CoveredDiagnosis(Rule):
     Conditions only the medical record shows (D61.01 after first-line therapies, I78.8 for
     capillary leak syndrome) are not checked.
 
-    Why: {policy} ({source})
+    ## Why it matters
+
+    {policy}
+
+    Source: {source}.
+
+    ## Example
+
+    {example}
+
+    ## Fix and its safety
+
+    No fix: which billable code fits is in the medical record.
 
     Severity: coverage is the payer's decision and the diagnosis the provider's, so those are
     warnings (the rule's severity, configurable). A header or unknown code is different: the
     payer's front end rejects the claim as invalid before anyone weighs coverage, so sending it
     on gains nothing; it is an error (kind "code", whatever the rule's configured severity), so
-    that `--hold-errors` keeps the claim back for the code to be completed. No fix: which
-    billable code fits is in the medical record.
+    that `--hold-errors` keeps the claim back for the code to be completed.
     """
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
