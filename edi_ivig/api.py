@@ -13,7 +13,6 @@ loaded, so one can serve every call and every thread.
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 from pathlib import Path
@@ -21,13 +20,11 @@ from typing import Any
 
 import attrs
 
-from edi_ivig.pipeline import Pipeline
+from edi_ivig.pipeline import build_pipeline
 from edi_ivig.reports.ack277 import Ack277
 from edi_ivig.reports.json_report import JsonReport
 from edi_ivig.rules.base import Finding
 from edi_ivig.settings import Config
-
-MODES = ("check", "fix")
 
 
 @attrs.frozen
@@ -36,7 +33,7 @@ class Result:
 
     output: bytes  # the corrected 837 (mode "fix"); the input unchanged (mode "check")
     ack_277ca: bytes  # the 277CA for the submitter
-    report: dict[str, Any]  # the JSON report (README "JSON report") as a dict
+    report: dict[str, Any]  # the JSON report (docs/reports.md) as a dict
     findings: tuple[Finding, ...]
     held: bytes = b""  # the claims held for their errors (hold_errors=True), a valid 837 or empty
 
@@ -56,9 +53,7 @@ def process(
     name: str = "-",
 ) -> Result:
     """Check (or fix) the claims of one 837 and say what happened, as bytes and a report."""
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
-    pipeline = Pipeline(config or _default_config(), fix=mode == "fix", unsafe_fixes=unsafe_fixes)
+    pipeline = build_pipeline(mode, config=config, unsafe_fixes=unsafe_fixes)
     output = io.BytesIO() if mode == "fix" else None
     held = io.BytesIO() if hold_errors and mode == "fix" else None
     ack, report = io.BytesIO(), io.StringIO()
@@ -73,7 +68,3 @@ def process(
         held=held.getvalue() if held is not None else b"",
     )
 
-
-@functools.cache
-def _default_config() -> Config:
-    return Config.load()

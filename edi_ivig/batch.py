@@ -39,11 +39,10 @@ from edi_ivig.files import (
     spool,
 )
 from edi_ivig.log import get_logger
-from edi_ivig.pipeline import ClaimResult, FileResult, Pipeline
+from edi_ivig.pipeline import ClaimResult, FileResult, Pipeline, build_pipeline
 from edi_ivig.reader import Part, RawClaim
 from edi_ivig.reports.ack277 import Ack277
 from edi_ivig.reports.json_report import JsonReport
-from edi_ivig.settings import Config
 
 SUMMARY = "batch-summary.json"
 
@@ -205,7 +204,7 @@ def _start_pool_worker(unsafe_fixes: bool, hold_errors: bool, config_path: str |
 
 
 def _start_worker(unsafe_fixes: bool, hold_errors: bool, config_path: str | None) -> None:
-    _WORKER[:] = [(Pipeline(Config.load(config_path), fix=True, unsafe_fixes=unsafe_fixes), hold_errors)]
+    _WORKER[:] = [(build_pipeline("fix", config=config_path, unsafe_fixes=unsafe_fixes), hold_errors)]
 
 
 def _convert_in_pool(path: Path, out_dir: Path) -> FileOutcome:

@@ -101,19 +101,19 @@ def _config():  # type: ignore[no-untyped-def]
 def _measure(what: str, path: str) -> dict[str, float]:
     started = time.perf_counter()
     if what == "edi-ivig":
-        from edi_ivig.pipeline import Pipeline
+        from edi_ivig.pipeline import build_pipeline
 
         with open(path, "rb") as source, open(os.devnull, "wb") as sink:
-            result = Pipeline(_config(), fix=True).run(source, sink, keep=False)
+            result = build_pipeline("fix", config=_config()).run(source, sink, keep=False)
         claims = result.counts.claims
     elif what == "edi-ivig+reports":  # what batch and process() write besides the 837
-        from edi_ivig.pipeline import Pipeline
+        from edi_ivig.pipeline import build_pipeline
         from edi_ivig.reports.ack277 import Ack277
         from edi_ivig.reports.json_report import JsonReport
 
         with open(path, "rb") as source, open(os.devnull, "wb") as sink, open(os.devnull, "wb") as ack, \
                 open(os.devnull, "w") as report:
-            pipeline = Pipeline(_config(), fix=True)
+            pipeline = build_pipeline("fix", config=_config())
             result = pipeline.run(source, sink, keep=False, reports=[Ack277(ack, pipeline.config), JsonReport(report)])
         claims = result.counts.claims
     elif what == "pyx12":

@@ -33,7 +33,7 @@ from edi_ivig.files import (
     remove_stale_temporaries,
     signals_raise,
 )
-from edi_ivig.pipeline import FileResult, Pipeline, Report
+from edi_ivig.pipeline import FileResult, Pipeline, Report, build_pipeline
 from edi_ivig.reports.ack277 import Ack277
 from edi_ivig.reports.html_report import HtmlReport
 from edi_ivig.reports.json_report import JsonReport
@@ -130,7 +130,7 @@ def report_options(several: bool):  # type: ignore[no-untyped-def]
         for flag, what in (
             ("--html", "the HTML report a billing person reads"),
             ("--277", "the 277CA claim acknowledgment (005010X214) for the submitter"),
-            ("--json", "the JSON report (README: JSON report)"),
+            ("--json", "the JSON report (docs: Reports and the 277CA)"),
         ):
             command = click.option(
                 flag, f"{flag[2:].replace('277', 'ack')}_path", type=click.Path(allow_dash=True), default=None,
@@ -242,7 +242,7 @@ def check(
     (stdout); the findings then go to stderr as the summary line only.
     """
     config = _load_config(config_path)
-    pipeline = Pipeline(config)
+    pipeline = build_pipeline("check", config=config)
     paths = {"json": json_path, "ack": ack_path, "html": html_path}
     several = len(inputs) > 1
     suffixes = {"json": ".json", "ack": ".277", "html": ".html"}
@@ -314,7 +314,7 @@ def fix(
         [("OUTPUT", output), ("--hold-errors", held), ("--json", json_path), ("--277", ack_path), ("--html", html_path)],
     )
     config = _load_config(config_path)
-    pipeline = Pipeline(config, fix=True, unsafe_fixes=unsafe_fixes)
+    pipeline = build_pipeline("fix", config=config, unsafe_fixes=unsafe_fixes)
     paths = {"json": json_path, "ack": ack_path, "html": html_path}
     try:
         result = _run(pipeline, input_, output=output, held=held, paths=paths, config=config,
@@ -499,6 +499,20 @@ def rules(fmt: str) -> None:
     from edi_ivig.reports.rules import render
 
     click.echo(render(fmt), nl=fmt != "table")
+
+
+@main.command()
+@click.argument("ack", type=click.Path(exists=True, dir_okay=False), metavar="FILE.277")
+def summary(ack: str) -> None:
+    """Show a 277CA as the submitter reads it: each claim accepted or rejected, with its status
+    codes, and what edi-ivig corrected, left to review or held it for (no patient names)."""
+    from edi_ivig.reports.ack277_summary import render
+
+    try:
+        click.echo(render(Path(ack).read_bytes(), ack))
+    except UnreadableInput as error:
+        _fail_unreadable(ack, error)
+        sys.exit(EXIT_UNREADABLE)
 
 
 @main.command()

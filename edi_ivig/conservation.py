@@ -32,8 +32,9 @@ from edi_ivig.line_amounts import AMOUNT_ELEMENTS, UNITS, element_name
 from edi_ivig.model import Claim, ServiceLine, format_number
 from edi_ivig.reference import UNCLASSIFIED_DRUG_CODES, Reference
 from edi_ivig.rendering import header_segments, line_segments
-from edi_ivig.rules.base import service_date
-from edi_ivig.rules.ivig import MAX_LINES, billing_units, days, grams_given
+from edi_ivig.rules.days import days, service_date
+from edi_ivig.rules.doses import billing_units, grams_given
+from edi_ivig.rules.lines import MAX_LINES
 from edi_ivig.settings import Settings
 
 

@@ -1,7 +1,8 @@
-"""Read → rules → write, one claim at a time.
+"""Read → rules → verify → write → report, one claim at a time.
 
 The only place that walks a file's claims, runs the rules (in the order of
-`rules.RULES`), applies their edits and turns problems into findings. A claim
+`rules.RULES`), applies the edits edi_ivig.fix_policy allows, has the conservation
+check verify them, and turns problems into findings. A claim
 with no immune globulin (or unclassified-drug) code is never given to the
 rules: it goes from the reader to the writer as the text it was read as.
 """
@@ -9,21 +10,24 @@ rules: it goes from the reader to the writer as the text it was read as.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import BinaryIO, Protocol
 
 import attrs
 
 from edi_ivig import conservation
 from edi_ivig.errors import UnreadableInput
+from edi_ivig.fix_policy import FixPolicy
 from edi_ivig.log import claim_hash, get_logger
 from edi_ivig.mapping import build_claim
 from edi_ivig.model import Claim, ServiceLine
 from edi_ivig.reader import Part, RawClaim, Reader, ReadStats, ReadWarning
 from edi_ivig.reference import Reference, default_reference
-from edi_ivig.rules import RULES, Context, Finding, Problem, ReplaceLine, Rule
-from edi_ivig.rules.ivig import facts_in_doubt
+from edi_ivig.rules.base import Context, Finding, Problem, ReplaceLine, Rule
+from edi_ivig.rules.registry import RULES
 from edi_ivig.settings import Config, RuleSettings, Settings
 from edi_ivig.writer import FilteringWriter, Writer
 
@@ -34,6 +38,7 @@ UNREADABLE_CLAIM = "IG00"
 # with this finding: a rule's fix would have changed what the claim bills.
 NOT_CONSERVED = "IG99"
 MAX_PASSES = 5
+MODES = ("check", "fix")
 
 
 @attrs.frozen
@@ -136,7 +141,7 @@ class Pipeline:
         self.config = config or Config.load()
         self.reference = reference or default_reference()
         self.fix = fix
-        self.unsafe_fixes = unsafe_fixes
+        self.policy = FixPolicy(unsafe_fixes)
         self.rules = tuple(rules)
         self._watched = self.reference.watched_codes
 
@@ -201,8 +206,8 @@ class Pipeline:
             runs += 1
             found, changed = [], False
             for problem in list(rule.check(claim, ctx)):
-                problem = self._fixable(rule, problem, claim)
-                if problem.edit is not None and self._applies(problem.safety or rule.fix, rule_settings):
+                problem = FixPolicy.shown_right(rule, problem, claim, self.reference)
+                if self.policy.applies(rule, problem, rule_settings):
                     claim = _apply(claim, problem.edit)
                     applied.append(self._finding(rule, rule_settings, settings, claim, problem, fixed=True))
                     changed = True
@@ -213,20 +218,6 @@ class Pipeline:
         if unchanged_runs < len(rules):
             get_logger().warning("fix_passes_exhausted", segment=number, passes=MAX_PASSES)
         return claim, applied, [f for rule, _ in rules for f in remaining.get(rule.id, ())]
-
-    def _fixable(self, rule: Rule, problem: Problem, claim: Claim) -> Problem:
-        """The problem without its edit when the edit cannot be shown right: the line was already
-        priced or paid as billed, or the facts the fix is computed from are in doubt."""
-        if problem.edit is None:
-            return problem
-        line = problem.edit.line
-        why = f"the line carries {line.priced_by}; correct it by hand" if line.priced_by else None
-        if why is None and rule.relies_on:
-            why = next((
-                f"{doubt}; no fix is computed from facts in doubt"
-                for facts, doubt in facts_in_doubt(line, claim, self.reference) if facts & rule.relies_on
-            ), None)
-        return attrs.evolve(problem, edit=None, message=f"{problem.message}. Not fixed: {why}") if why else problem
 
     def _refused(
         self, claim: Claim, rules: list[tuple[Rule, RuleSettings]], ctx: Context, settings: Settings,
@@ -246,25 +237,19 @@ class Pipeline:
         found.append(Finding(NOT_CONSERVED, "error", claim.id, None, message, False, settings.status_code(NOT_CONSERVED)))
         return found
 
-    def _applies(self, safety: str | None, settings: RuleSettings) -> bool:
-        """Whether `fix` applies a fix this safe under the rule's settings (`check` works out the same, on a copy)."""
-        if safety is None or settings.fix == "never":
-            return False
-        return safety == "safe" or self.unsafe_fixes or settings.fix == "always"
-
     @staticmethod
     def _finding(
         rule: Rule, settings: RuleSettings, status_codes: Settings, claim: Claim, problem: Problem, *, fixed: bool
     ) -> Finding:
         return Finding(
             rule=rule.id,
-            severity="warning" if problem.uncertain and settings.severity == "error" else settings.severity,
+            severity=rule.kind_severity.get(problem.kind, settings.severity),
             claim_id=claim.id,
             line=problem.line.number if problem.line is not None else None,
             message=problem.message,
             fixed=fixed,
             status_code=status_codes.status_code(rule.id, problem.kind),
-            fix=(problem.safety or rule.fix) if problem.edit is not None and settings.fix != "never" else None,
+            fix=FixPolicy.offered(rule, problem, settings),
         )
 
     def run(
@@ -281,51 +266,29 @@ class Pipeline:
         that still carry an error finding there. `keep=False` keeps counts, not claims."""
         log = get_logger().bind(file=name)
         reader = Reader(source)
-        writers: list[tuple[Writer | FilteringWriter, bool | None]] = []
-        if sink is not None:
-            writers.append((FilteringWriter(sink, keep_empty=True), False) if held is not None else (Writer(sink), None))
-        if held is not None:
-            writers.append((FilteringWriter(held), True))
+        outputs = Outputs(sink, held)
+        shortcut = held is None and not reports  # nothing to tell about a claim no rule wants
         counts, kept = Counts(), []
-        plain = Writer if held is None and not reports else None  # nothing to tell about a claim no rule wants
         for part in reader:
-            if plain is not None and isinstance(part, RawClaim) and not self.wants(part):
+            if not isinstance(part, RawClaim):
+                outputs.write(part)
+                for report in reports:
+                    report.part(part)
+            elif shortcut and not self.wants(part):
                 counts.claims += 1
-                for writer, _ in writers:
-                    writer.write(part)
-                continue
-            if isinstance(part, RawClaim):
+                outputs.write(part)
+            else:
                 result = self.process(part)
                 if held is not None and result.has_errors:
                     result = attrs.evolve(result, held=True)
                 counts.add(result)
                 if keep and (result.findings or result.changed):
                     kept.append(result)
-                if result.findings:
-                    log.debug(
-                        "claim_checked", claim=claim_hash(result.claim_id), segment=result.number,
-                        findings=len(result.findings),
-                        rules=sorted({f.rule for f in result.findings}), changed=result.changed, held=result.held,
-                    )
-                edited = result.edited if self.fix else None
-                for writer, holding in writers:
-                    if holding is None:
-                        writer.write(part, edited)  # type: ignore[call-arg]
-                    else:
-                        writer.write(part, edited, keep=result.held == holding)  # type: ignore[call-arg]
+                _log_claim(log, result)
+                outputs.write(part, result.edited if self.fix else None, held=result.held)
                 for report in reports:
                     report.claim(part, result)
-            else:
-                for writer, _ in writers:
-                    writer.write(part)
-                for report in reports:
-                    report.part(part)
-        for writer, holding in writers:
-            writer.close()
-            if holding is False:
-                counts.written = writer.claims  # type: ignore[union-attr]
-        if sink is not None and held is None:
-            counts.written = counts.claims
+        counts.written = outputs.close(counts.claims)
         for warning in reader.warnings:
             log.warning("read_warning", message=warning.message, segment=warning.segment)
         result = FileResult(name, self.mode, reader.stats, tuple(reader.warnings), tuple(kept), counts)
@@ -336,6 +299,45 @@ class Pipeline:
         for report in reports:
             report.finish(result)
         return result
+
+
+class Outputs:
+    """Where a run's parts go: the corrected 837 and, when claims are held, the held file.
+
+    Without held claims the corrected output is every part; with them, each file keeps the
+    claims it is told to and the envelopes and loops those need (writer.FilteringWriter).
+    """
+
+    def __init__(self, sink: BinaryIO | None, held: BinaryIO | None):
+        self._sent: Writer | FilteringWriter | None = None
+        self._held: FilteringWriter | None = FilteringWriter(held) if held is not None else None
+        if sink is not None:
+            self._sent = FilteringWriter(sink, keep_empty=True) if held is not None else Writer(sink)
+
+    def write(self, part: Part, edited: Claim | None = None, *, held: bool = False) -> None:
+        if isinstance(self._sent, FilteringWriter):
+            self._sent.write(part, edited, keep=not held)
+        elif self._sent is not None:
+            self._sent.write(part, edited)
+        if self._held is not None:
+            self._held.write(part, edited, keep=held)
+
+    def close(self, claims: int) -> int:
+        """Finish the files; the claims in the corrected output."""
+        for writer in (self._sent, self._held):
+            if writer is not None:
+                writer.close()
+        if isinstance(self._sent, FilteringWriter):
+            return self._sent.claims
+        return claims if self._sent is not None else 0
+
+
+def _log_claim(log, result: ClaimResult) -> None:  # type: ignore[no-untyped-def]
+    if result.findings:
+        log.debug(
+            "claim_checked", claim=claim_hash(result.claim_id), segment=result.number, findings=len(result.findings),
+            rules=sorted({f.rule for f in result.findings}), changed=result.changed, held=result.held,
+        )
 
 
 def _one_per_billed_line(findings: Iterable[Finding]) -> Iterator[Finding]:
@@ -382,8 +384,26 @@ def _apply(claim: Claim, edit: ReplaceLine) -> Claim:
     return claim.with_lines(lines)
 
 
+def build_pipeline(mode: str = "check", *, config: Config | str | Path | None = None, unsafe_fixes: bool = False) -> Pipeline:
+    """The one way a caller (the CLI, process(), batch, regress) makes a pipeline of its options.
+
+    `config` is a loaded Config, the path of a TOML file layered over the defaults, or None for
+    the defaults (loaded once per process); a bad file raises ConfigError.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    if not isinstance(config, Config):
+        config = Config.load(config) if config is not None else _defaults()
+    return Pipeline(config, fix=mode == "fix", unsafe_fixes=unsafe_fixes)
+
+
+@functools.cache
+def _defaults() -> Config:
+    return Config.load()
+
+
 def run(source: BinaryIO, sink: BinaryIO | None = None, *, name: str = "-", pipeline: Pipeline | None = None) -> FileResult:
     """Read and (when `sink` is given) write one file; without a pipeline, check with the defaults."""
     if pipeline is None:
-        pipeline = Pipeline(fix=sink is not None)
+        pipeline = build_pipeline("fix" if sink is not None else "check")
     return pipeline.run(source, sink, name=name)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import attrs
 
+import edi_ivig.icd10cm as icd10cm
 from edi_ivig.settings import ConfigError
 
 # Codes that stand for "some drug we have no code for"; whether such a line is
@@ -251,6 +252,13 @@ class CoverageList:
         except ValueError:
             raise ValueError(f"{code}: billable_until {value!r} is not a date (YYYY-MM-DD)") from None
 
+    def children_covered(self, code: str) -> bool:
+        """Whether a listed code that became a header covers its billable children after its
+        billable_until (the day ICD-10-CM split it), as A57187 did G35's: unless the list says
+        children_covered=no. A header listed with no billable_until covers none: this MAC lists
+        the codes it covers (POLICY-REVIEW C4)."""
+        return self._condition(code, "children_covered") != "no"
+
     def not_payable_with(self, code: str) -> tuple[str, ...]:
         """The associated conditions (diabetes_mellitus, ...) that make a listed code not payable."""
         return tuple(group.strip() for group in self._condition(code, "not_payable_if_associated_with").split("|") if group.strip())
@@ -277,6 +285,7 @@ def coverage_list(name_or_path: str) -> CoverageList:
     else:
         where = f"config/{name_or_path}.csv"
         source = resources.files("edi_ivig.config").joinpath(f"{name_or_path}.csv").open
+    icd10cm.release()  # the list is read against the code set's release: a wrong library fails here, at load
     with source(encoding="utf-8-sig", newline="") as f:  # -sig: a list saved by a spreadsheet starts with a BOM
         lines = f.read().splitlines()
     name = Table(name_or_path, tuple(_header_lines(lines)), ()).meta("name")
@@ -351,7 +360,7 @@ def _iso_date(value: str) -> str | None:
 
 def _known_groups(value: str) -> str | None:
     """Groups of icd10cm_condition_groups.csv: an unknown one would never match a claim's diagnosis."""
-    known = condition_groups()
+    known = condition_group_names()
     for group in (part.strip() for part in value.split("|")):
         if not group:
             return f"an empty condition group in not_payable_if_associated_with {value!r}"
@@ -360,11 +369,18 @@ def _known_groups(value: str) -> str | None:
     return None
 
 
-# The conditions IG10 reads (CoverageList.max_age, billable_until, not_payable_with), each with
-# the check of its value; and those kept as the article's words, needing the medical record.
+def _no(value: str) -> str | None:
+    """Children are covered by default (CoverageList.children_covered): the only thing to say is no."""
+    return None if value == "no" else f"children_covered {value!r} can only be 'no' (the children are covered otherwise)"
+
+
+# The conditions IG10 reads (CoverageList.max_age, billable_until, children_covered,
+# not_payable_with), each with the check of its value; and those kept as the article's words,
+# needing the medical record.
 CHECKED_CONDITIONS = {
     "max_age_years": _whole_years,
     "billable_until": _iso_date,
+    "children_covered": _no,
     "not_payable_if_associated_with": _known_groups,
 }
 NOTED_CONDITIONS = frozenset({"requires_prior_failure", "restrict_to_condition", "info_icd10cm"})
@@ -415,13 +431,27 @@ def _row_error(where: str, line: int, problem: str) -> ConfigError:
     return ConfigError(f"{where} line {line}: {problem}")
 
 
+CONDITION_GROUPS = "icd10cm_condition_groups"
+
+
+@functools.cache
+def condition_group_names() -> frozenset[str]:
+    """The groups of icd10cm_condition_groups.csv, read without the code set (the config checks lists with it)."""
+    return frozenset(row["group"] for row in read_table(resources.files("edi_ivig.config"), CONDITION_GROUPS).rows)
+
+
 @functools.cache
 def condition_groups() -> Mapping[str, tuple[str, ...]]:
-    """Associated condition -> the ICD-10-CM prefixes (without dots) that carry it; none when a claim cannot show it."""
+    """Associated condition -> the ICD-10-CM codes (without dots) that carry it, resolved through the
+    pinned library's code set on first use: a claim diagnosis that is one of them or under one has it."""
+    codes = icd10cm.code_set()
     groups: dict[str, tuple[str, ...]] = {}
-    for row in read_table(resources.files("edi_ivig.config"), "icd10cm_condition_groups").rows:
-        prefix = normalize_diagnosis(row["code_prefix"])
-        groups[row["group"]] = (*groups.get(row["group"], ()), *([prefix] if prefix else []))
+    for number, row in enumerate(read_table(resources.files("edi_ivig.config"), CONDITION_GROUPS).rows, 1):
+        try:
+            resolved = codes.resolve(row["codes"])
+        except ValueError as error:
+            raise ConfigError(f"config/{CONDITION_GROUPS}.csv row {number} ({row['group']}): {error}") from None
+        groups[row["group"]] = (*groups.get(row["group"], ()), *resolved)
     return groups
 
 

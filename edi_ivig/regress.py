@@ -28,7 +28,7 @@ import attrs
 
 from edi_ivig.errors import UnreadableInput
 from edi_ivig.files import atomic_output, atomic_text_output
-from edi_ivig.pipeline import Pipeline
+from edi_ivig.pipeline import build_pipeline
 from edi_ivig.settings import Config, ConfigError
 from edi_ivig.x12.delimiters import WHITESPACE
 from edi_ivig.x12.tokenizer import tokenize
@@ -120,7 +120,7 @@ def run_case(case: Case) -> Outcome:
         config = Config.load(overrides=case.config, base=case.folder)
     except ConfigError as error:
         return Outcome(case, None, [], [], [], error=f"case.toml config: {error}")
-    pipeline = Pipeline(config, fix=case.mode == "fix", unsafe_fixes=case.unsafe_fixes)
+    pipeline = build_pipeline(case.mode, config=config, unsafe_fixes=case.unsafe_fixes)
     data = case.input.read_bytes()
     sink = io.BytesIO() if case.mode == "fix" else None
     try:

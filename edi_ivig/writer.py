@@ -75,6 +75,14 @@ class Writer:
         self._out.close()
 
 
+# The HL levels a claim's loops stand at (HL03): billing provider, subscriber, patient.
+LEVEL_DEPTH = {"20": 0, "22": 1, "23": 2}
+
+
+def _hl(loop: Loop) -> Segment:
+    return Segment.parse(loop.pieces[0], loop.delimiters.element)
+
+
 class FilteringWriter:
     """Write only the claims it is told to keep, with the envelope and loops they need.
 
@@ -107,6 +115,7 @@ class FilteringWriter:
         self._segments = 0  # written in the open transaction
         self._changed = False  # a claim in the open transaction was edited, dropped or its loops renumbered
         self._hl_count = 0  # HL loops written in the open transaction
+        self._dropped = False  # a loop of the open transaction was not written: HL01 renumbered from then
         # the billing provider, subscriber and patient loops last written, with (HL01 as read,
         # HL01 as written): claims come in loop order, so a loop once left is never needed again
         self._written: list[tuple[Loop, str, str] | None] = [None, None, None]
@@ -138,7 +147,8 @@ class FilteringWriter:
         elif kind == "header":
             self._header, self._st_open = part, False
             self._segments, self._changed = 0, False
-            self._hl_count, self._written = 0, [None, None, None]
+            # the held file leaves out loops from the start; the corrected output only once it holds a claim
+            self._hl_count, self._written, self._dropped = 0, [None, None, None], not self._keep_empty
         elif kind == "GE":
             if self._gs_open:
                 self._groups += 1
@@ -154,9 +164,10 @@ class FilteringWriter:
         # an HL loop waits for the first kept claim under it (see _claim)
 
     def _open_empty(self, part: Passthrough) -> None:
-        """With keep_empty, open what is closing with no claim ever in it, so it is written."""
+        """With keep_empty, open what is closing with no claim ever in it, so it is written
+        (and keep each HL loop until the next claim shows whether it holds one)."""
         kind, claim_in = part.kind, self._claim_in
-        if kind == "loop" and not claim_in["header"]:
+        if kind == "loop":
             self._loops.append(part)
         elif kind == "GE" and not claim_in["GS"] and not self._gs_open:
             self._open_interchange()
@@ -166,15 +177,23 @@ class FilteringWriter:
 
     def _claim(self, raw: RawClaim, edited: Claim | None, keep: bool) -> None:
         self._claim_in = dict.fromkeys(self._claim_in, True)
-        self._loops = []
+        waiting, self._loops = self._loops, []
+        own = (raw.billing_provider, raw.subscriber, raw.patient)
         if not keep:
-            self._changed = True
+            self._changed = self._dropped = True
+            # a loop with no claim of its own waits for the next kept claim under its parent
+            self._loops = [part for part in waiting if all(part.loop is not mine for mine in own)]
             return
         self._open_transaction()
-        for depth, loop in enumerate((raw.billing_provider, raw.subscriber, raw.patient)):
-            written = self._written[depth]
-            if loop is not None and (written is None or written[0] is not loop):
-                self._write_loop(loop, depth)
+        for part in waiting:  # keep_empty: the loops since the last claim, in their place
+            loop = part.loop
+            assert loop is not None
+            depth = next((d for d, mine in enumerate(own) if mine is loop), None)
+            if depth is None:
+                self._write_claimless(loop, own)
+            else:
+                self._write_own(own, depth)
+        self._write_own(own, len(own) - 1)
         if edited is not None:
             text, count = render_claim(edited)
             self._changed = True
@@ -211,7 +230,8 @@ class FilteringWriter:
         hl = Segment.parse(loop.pieces[0], d.element)
         old_id, old_parent = hl.get(1), hl.get(2)
         self._hl_count += 1
-        new_id = str(self._hl_count)
+        # as read until a loop is dropped (HL01 as the sender wrote it, repeats and all), then in order
+        new_id = str(self._hl_count) if self._dropped else old_id
         parents = {entry[1]: entry[2] for entry in self._written[:depth] if entry is not None}
         new_parent = parents.get(old_parent, old_parent)
         self._written[depth:] = [(loop, old_id, new_id)] + [None] * (2 - depth)
@@ -223,11 +243,38 @@ class FilteringWriter:
             self._out.emit(renumbered.render(d) + loop.text[len(d.segment) + len(loop.pieces[0]):])
         self._segments += len(loop.pieces)
 
+    def _write_own(self, own: tuple[Loop | None, ...], depth: int) -> None:
+        """The claim's own loops down to `depth` that are not written yet, outermost first."""
+        for d, loop in enumerate(own[: depth + 1]):
+            written = self._written[d]
+            if loop is not None and (written is None or written[0] is not loop):
+                self._write_loop(loop, d)
+
+    def _write_claimless(self, loop: Loop, own: tuple[Loop | None, ...] = (None, None, None)) -> None:
+        """An HL loop with no claim of its own (keep_empty): nobody's to drop, so written in its
+        place, renumbered like the others, after the loop it belongs to (the claim's own, `own`,
+        when it is that); not when the loop it belongs to was dropped."""
+        depth = LEVEL_DEPTH.get(loop.level, 1)
+        if depth:
+            parent = _hl(loop).get(2)
+            under = next((d for d, mine in enumerate(own[:depth]) if mine is not None and _hl(mine).get(1) == parent), None)
+            if under is not None:
+                self._write_own(own, under)
+            if not any(entry is not None and entry[1] == parent for entry in self._written[:depth]):
+                self._changed = self._dropped = True
+                return
+        self._write_loop(loop, depth)
+
     def _transaction_end(self, end: TransactionEnd) -> None:
         if self._keep_empty and not self._claim_in["header"]:  # no claim in it: as read
             self._open_transaction()
-            for loop in self._loops:
-                self._out.emit(loop.text)
+            for part in self._loops:
+                self._out.emit(part.text)
+            self._loops = []
+        elif self._keep_empty and self._st_open:  # loops after its last claim
+            for part in self._loops:
+                assert part.loop is not None
+                self._write_claimless(part.loop)
             self._loops = []
         if not self._st_open:
             self._transaction_dropped = True

@@ -16,7 +16,7 @@ CLINIC = FIXTURES / "read" / "837p-ivig-clinic.x12"
 
 
 def test_defaults_cover_every_rule():
-    from edi_ivig.rules import RULES
+    from edi_ivig.rules.registry import RULES
 
     settings = Config.load().for_claim(None, None)
     assert set(settings.rules) == {rule.id for rule in RULES}

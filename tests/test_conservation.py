@@ -16,8 +16,9 @@ import edi_ivig
 from conftest import CORPUS, FIXTURES
 from edi_ivig.model import DateRange
 from edi_ivig.pipeline import NOT_CONSERVED, Pipeline
-from edi_ivig.rules import RULES, Problem, ReplaceLine, Rule
+from edi_ivig.rules.base import Problem, ReplaceLine, Rule
 from edi_ivig.rules.ig01_per_day_lines import _divide
+from edi_ivig.rules.registry import RULES
 
 P_TEMPLATE = FIXTURES / "rules" / "IG05" / "837p-jz-added-unsafe" / "input.x12"
 I_TEMPLATE = FIXTURES / "rules" / "IG01" / "837i-two-day-course-split" / "input.x12"

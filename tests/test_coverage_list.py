@@ -38,6 +38,7 @@ MALFORMED = {
     "date in another form": (HEADER + GOOD + "G35,MS,billable_until=20250930,mine\n", 5, "G35: billable_until '20250930' is not a date (YYYY-MM-DD)"),
     "unknown group": (HEADER + GOOD + "G62.9,P,not_payable_if_associated_with=diabetes,mine\n", 5, "G629: unknown condition group 'diabetes'"),
     "empty group": (HEADER + GOOD + "G62.9,P,not_payable_if_associated_with=renal_failure||malnutrition,mine\n", 5, "G629: an empty condition group"),
+    "children covered given as yes": (HEADER + GOOD + "G35,MS,billable_until=2025-09-30;children_covered=yes,mine\n", 5, "G35: children_covered 'yes' can only be 'no'"),
     "condition twice": (HEADER + GOOD + "B20,HIV,max_age_years=12;max_age_years=5,mine\n", 5, "B20: condition 'max_age_years' given twice"),
     "duplicate code": (HEADER + GOOD + "G62.9,Polyneuropathy,,mine\nG6181,CIDP again,,mine\n", 6, "G6181 is listed again (first on line 4)"),
 }
@@ -80,6 +81,7 @@ def test_every_form_the_rules_read_is_accepted(tmp_path):
         "\ufeff" + HEADER
         + "b20,HIV, max_age_years = 12 ,mine\n"
         + "G35,MS,billable_until=2025-09-30;info_icd10cm=a note,mine\n"
+        + "D80,Immunodeficiency,billable_until=2019-09-30;children_covered=no,mine\n"
         + "G6181,CIDP,not_payable_if_associated_with=diabetes_mellitus|renal_failure;,mine\n"
         + "\n"
         + "D61.01,Aplasia,requires_prior_failure=all_first_line_therapies,mine\n"
@@ -89,5 +91,6 @@ def test_every_form_the_rules_read_is_accepted(tmp_path):
     covered = coverage_list(str(path))
     assert covered.max_age("B20") == 12
     assert str(covered.billable_until("G35")) == "2025-09-30"
+    assert covered.children_covered("G35") and not covered.children_covered("D80")
     assert covered.not_payable_with("G6181") == ("diabetes_mellitus", "renal_failure")
     assert {"D6101", "I788"} <= set(covered.conditions)

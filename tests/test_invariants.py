@@ -52,8 +52,9 @@ def test_edits_are_minimal_and_counts_hold(case):
     before, after = _parts(case.input.read_bytes()), _parts(_fix(case, case.input.read_bytes()))
     claims_before = [build_claim(p) for p in before if isinstance(p, RawClaim)]
     claims_after = [build_claim(p) for p in after if isinstance(p, RawClaim)]
+    assert claims_before, "the case has no claim to compare"
     assert [c.id for c in claims_before] == [c.id for c in claims_after]  # nothing lost, nothing added
-    for old, new in zip(claims_before, claims_after):
+    for old, new in zip(claims_before, claims_after, strict=True):
         assert [line.number for line in new.lines] == list(range(1, len(new.lines) + 1))
         assert new.charge == old.charge
         if old.charge == sum(line.charge for line in old.lines):
@@ -84,6 +85,7 @@ def _untouched_claims_are_identical(data: bytes) -> None:
     changed = {claim.number for claim in result.claims if claim.changed}
     before = [p for p in _parts(data) if isinstance(p, RawClaim)]
     after = [p for p in _parts(sink.getvalue()) if isinstance(p, RawClaim)]
+    assert before, "no claim to compare"
     assert [c.claim_id for c in before] == [c.claim_id for c in after]
     for old, new in zip(before, after, strict=True):
         if old.number in changed:

@@ -23,6 +23,7 @@ import edi_ivig
 from conftest import FIXTURES
 from edi_ivig.cli import main
 from edi_ivig.reader import RawClaim, Reader
+from edi_ivig.validate import validate
 
 LEAD_CLAIMS = FIXTURES / "fuzz" / "claims-in-text-before-an-interchange-with-none.x12"
 
@@ -96,3 +97,31 @@ def test_batch_keeps_every_claim(tmp_path):
         out = (outbox / name).read_bytes()
         assert _claims(out) + (_claims(held.read_bytes()) if held.exists() else 0) == _claims(data)
     assert (outbox / "lead.x12").read_bytes() == files["lead.x12"]
+
+
+CLAIMLESS_LOOP = FIXTURES / "read" / "837p-subscriber-loop-without-a-claim.x12"
+
+
+def test_a_subscriber_loop_without_a_claim_is_kept_when_claims_are_held():
+    """HL*2 (a subscriber with no claim) is nobody's to drop: with nothing held the output is the
+    input; with the IVIG claim of HL*3 held (an unsplit range), HL*2 stays and HL*4 becomes HL*3."""
+    data = CLAIMLESS_LOOP.read_bytes()
+    plain = edi_ivig.process(data, mode="fix")
+    assert plain.output == data
+    holding = edi_ivig.process(data, mode="fix", hold_errors=True)
+    assert holding.report["summary"]["held"] == 1
+    sent, held = holding.output.decode(), holding.held.decode()
+    assert "HL*2*1*22*0~\nSBR*P*18*******MB~\nNM1*IL*1*EXAMPLEONE*ROBIN" in sent  # the claimless loop, in place
+    assert "HL*3*1*22*0~\nSBR*P*18*******MB~\nNM1*IL*1*EXAMPLETHREE*LEE" in sent and "CLM*NL-OTHER" in sent
+    assert "NL-IVIG" not in sent and "EXAMPLEONE" not in held  # the held file carries only the held claim's loops
+    assert "HL*2*1*22*0~\nSBR*P*18*******MB~\nNM1*IL*1*EXAMPLETWO*KIM" in held
+    assert validate(io.BytesIO(holding.output)).valid and validate(io.BytesIO(holding.held)).valid
+
+
+def test_repeated_hl_numbers_are_written_as_read_when_nothing_is_dropped():
+    """Found by hypothesis: an HL01 repeated in the input (a sender's error) came back renumbered
+    through hold_errors though no claim was held."""
+    data = CLAIMLESS_LOOP.read_bytes().replace(b"HL*3*1*22*0", b"HL*2*1*22*0")
+    holding = edi_ivig.process(data.replace(b"RD8*20261005-20261006", b"D8*20261005"), mode="fix", hold_errors=True)
+    assert holding.report["summary"]["held"] == 0
+    assert holding.output == data.replace(b"RD8*20261005-20261006", b"D8*20261005") and holding.held == b""

@@ -67,7 +67,7 @@ def test_every_claim_is_sent_or_held_once_and_both_files_validate(path):
 def test_filtering_writer_keeping_everything_writes_what_writer_writes(path):
     data = path.read_bytes()
     plain, filtered = io.BytesIO(), io.BytesIO()
-    writer, keeper = Writer(plain), FilteringWriter(filtered)
+    writer, keeper = Writer(plain), FilteringWriter(filtered, keep_empty=True)  # the corrected output's writer
     pipeline = Pipeline(fix=True)
     for part in Reader(io.BytesIO(data)):
         edited = pipeline.process(part).edited if isinstance(part, RawClaim) else None

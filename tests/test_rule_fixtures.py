@@ -11,7 +11,7 @@ import pytest
 
 from conftest import FIXTURES
 from edi_ivig.regress import find_cases, run_case
-from edi_ivig.rules import RULES
+from edi_ivig.rules.registry import RULES
 
 CASES = find_cases(FIXTURES / "rules")
 

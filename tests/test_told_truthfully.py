@@ -15,7 +15,7 @@ from edi_ivig.pipeline import Pipeline
 from edi_ivig.reports.ack277 import Ack277
 from edi_ivig.reports.html_report import HtmlReport
 from edi_ivig.reports.rules import render
-from edi_ivig.rules import BY_ID
+from edi_ivig.rules.registry import BY_ID
 from edi_ivig.settings import Config
 from x12text import elements_of
 

@@ -22,7 +22,7 @@ from edi_ivig.model import Claim, ServiceLine, format_number
 from edi_ivig.pipeline import ClaimResult, FileResult
 from edi_ivig.reader import Part, RawClaim
 from edi_ivig.reports.spool import Spool
-from edi_ivig.rules import BY_ID
+from edi_ivig.rules.registry import BY_ID
 
 MAX_CLAIMS = 1000
 # What XML 1.0 cannot hold (C0 controls but tab and newlines, lone surrogates from

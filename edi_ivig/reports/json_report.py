@@ -1,4 +1,4 @@
-"""The JSON report: one object per input, with stable keys (README "JSON report").
+"""The JSON report: one object per input, with stable keys (docs/reports.md).
 
     {"input": "name.x12", "transaction": "837P", "mode": "fix",
      "claims": [{"claim_id": "PCN1", "status": "accepted" | "changed" | "held",

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from rich.console import Console
 from rich.table import Table
 
-from edi_ivig.rules import RULES
+from edi_ivig.rules.registry import RULES
 from edi_ivig.settings import Config
 
 COLUMNS = ("id", "title", "claims", "severity", "fix", "277CA")
@@ -22,7 +22,7 @@ def rows() -> list[dict[str, str]]:
             "id": rule.id,
             "title": rule.title,
             "claims": "/".join(sorted(rule.claim_types)),
-            "severity": rule.severity,
+            "severity": ", ".join(dict.fromkeys((rule.severity, *rule.kind_severity.values()))),
             "fix": rule.fix or "none (flag only)",
             "277CA": ", ".join(_status_codes(codes.status_codes, rule.id)),
             "policy": rule.policy,

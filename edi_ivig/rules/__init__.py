@@ -1,42 +1,17 @@
-"""The rules, in the order the pipeline runs them.
+"""The billing rules IG01-IG12, one module each, and what they share.
 
-Order matters where one rule's fix changes what the next one sees: the per-day
-split (IG01) comes first, so units, narratives, modifiers and the daily maximum
-are checked per day; a NOC code (IG04) or a code not valid on the date of
-service (IG12) is replaced (unsafe) before units and narrative are checked
-against the code that will be sent.
+Read in this order:
+
+- `base`: what a rule is (`Rule`), what it may consult (`Context`), what it yields (a
+  `Problem`, with the `ReplaceLine` edit that would fix it) and what is reported (`Finding`).
+- `ig01_per_day_lines` ... `ig12_code_dates`: one rule each, holding only its logic; the
+  docstring says what it checks, why, an example, and its fix and how safe that is.
+- What several rules share, by what it is: `lines` (which lines are immune globulin drug or
+  administration lines), `days` (the days a line covers), `doses` (grams given, billing
+  units), `edits` (problems with their edit: recode, add a modifier), `messages` (how a
+  message names a line).
+- `registry`: `RULES` in the order the pipeline runs them, and `BY_ID`.
+
+This file imports nothing, so importing one module of the package loads only what that
+module needs, and no rule module can import its way back to the registry.
 """
-
-from __future__ import annotations
-
-from edi_ivig.rules.base import Context, Finding, Problem, ReplaceLine, Rule
-from edi_ivig.rules.ig01_per_day_lines import PerDayLines
-from edi_ivig.rules.ig02_units import UnitsPerDescriptor
-from edi_ivig.rules.ig03_nos_narrative import NosNarrative
-from edi_ivig.rules.ig04_specific_code import SpecificCode
-from edi_ivig.rules.ig05_jw_jz import JwJz
-from edi_ivig.rules.ig06_modifier_25 import Modifier25
-from edi_ivig.rules.ig07_hydration import Hydration
-from edi_ivig.rules.ig08_administration import AdministrationCoding
-from edi_ivig.rules.ig09_ndc import NdcOnDrugLine
-from edi_ivig.rules.ig10_diagnoses import CoveredDiagnosis
-from edi_ivig.rules.ig11_daily_maximum import DailyMaximum
-from edi_ivig.rules.ig12_code_dates import CodeOnItsDates
-
-RULES: tuple[Rule, ...] = (
-    PerDayLines(),
-    SpecificCode(),
-    CodeOnItsDates(),
-    UnitsPerDescriptor(),
-    NosNarrative(),
-    JwJz(),
-    Modifier25(),
-    Hydration(),
-    AdministrationCoding(),
-    NdcOnDrugLine(),
-    CoveredDiagnosis(),
-    DailyMaximum(),
-)
-BY_ID = {rule.id: rule for rule in RULES}
-
-__all__ = ["BY_ID", "RULES", "Context", "Finding", "Problem", "ReplaceLine", "Rule"]

@@ -8,8 +8,7 @@ turning problems into `Finding`s all happen once, in `edi_ivig.pipeline`.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import ClassVar
 
 import attrs
@@ -42,9 +41,6 @@ class Problem:
     line: ServiceLine | None = None
     edit: Edit | None = None
     kind: str = ""  # which of a rule's checks found it, when it has several: picks the 277CA code
-    # A fact not known rather than known wrong (a code whose first date no source confirms): said
-    # as a warning even where the rule's findings are errors, so the claim is not held for it.
-    uncertain: bool = False
     # The edit's safety where it is not the rule's: IG01's split is safe when the line itself
     # states the daily dose it divides by.
     safety: str | None = None
@@ -83,7 +79,7 @@ class Context:
     reference: Reference
     settings: Settings
     # What several rules work out about the same claim object, worked out once (see
-    # rules/ivig.py); each entry keeps its claim alive, so an id is never reused.
+    # rules/lines.py); each entry keeps its claim alive, so an id is never reused.
     memo: dict[tuple[str, int], tuple[object, object]] = attrs.field(factory=dict, eq=False, repr=False)
 
     def remember(self, what: str, claim: object, work):  # type: ignore[no-untyped-def]
@@ -103,6 +99,10 @@ class Rule:
     source: ClassVar[str]  # where that sentence comes from
     claim_types: ClassVar[frozenset[str]] = frozenset({"837P", "837I"})
     severity: ClassVar[str]  # default; the config may change it
+    # Checks (Problem.kind) whose severity is not the payer's to weigh and so not the config's: an
+    # invalid code is rejected whatever a payer covers (IG10 "code"); a fact no source gives is not
+    # known wrong (IG12 "unconfirmed": a warning). The rule's severity otherwise.
+    kind_severity: ClassVar[Mapping[str, str]] = {}
     fix: ClassVar[str | None] = None  # "safe", "unsafe", or None when the rule only flags
     # The reference facts a fix is computed from: "code" (the billed code's row: product, unit,
     # dates), "ndc" (the NDC's row). The pipeline applies no fix whose facts are in doubt.
@@ -111,11 +111,3 @@ class Rule:
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
         raise NotImplementedError
-
-
-def service_date(line: ServiceLine, claim: Claim) -> dt.date | None:
-    """The first day a line was provided: its own date, else (837I) the statement period's."""
-    if line.date is not None:
-        return line.date.start
-    period = claim.statement_period
-    return period.start if period else None

@@ -8,15 +8,9 @@ from decimal import Decimal
 
 from edi_ivig.model import Claim, DateRange, ServiceLine, format_number
 from edi_ivig.rules.base import Context, Problem, ReplaceLine, Rule
-from edi_ivig.rules.ivig import (
-    MAX_LINES,
-    DrugLine,
-    describe,
-    drug_lines,
-    is_administration,
-    line_grams,
-    stated_daily_grams,
-)
+from edi_ivig.rules.doses import line_grams, stated_daily_grams
+from edi_ivig.rules.lines import MAX_LINES, DrugLine, drug_lines, is_administration
+from edi_ivig.rules.messages import describe
 
 
 class PerDayLines(Rule):
@@ -36,26 +30,46 @@ class PerDayLines(Rule):
     )
     __doc__ = f"""{title}.
 
-    Checks: an immune globulin drug line, or an administration line on a claim with one, whose
-    DTP*472 is a date range (RD8) of several days; on an 837I, a drug line with no date of its
-    own on a multi-day statement period.
+    ## What it checks
 
-    Why: {policy} ({source})
+    An immune globulin drug line, or an administration line on a claim with one, whose DTP*472
+    is a date range (RD8) of several days; on an 837I, a drug line with no date of its own on a
+    multi-day statement period (flagged: which day is which is not on the claim).
 
-    Fix (unsafe: dividing evenly asserts that each day's dose was the same, which the claim does
-    not say; loading regimens are not even. POLICY-REVIEW R6, MCPM ch. 17 section 10. A submitter
-    or payer section of the config can apply it where the protocol is equal daily doses:
-    [submitter."ID".rules.IG01] fix = "always". Safe where the claim itself says so: every drug
-    line split states its daily dose in an NTE or its narrative ("10 G DAILY") and that dose
-    times the days is what the line bills, and every administration line split bills one a
-    day): each such line becomes one line per day (D8), with units, charge, the 837I
-    non-covered amount (SV207) and 2410 CTP quantity divided exactly (cents and remainders to the
-    first days), REF*6R made unique (-1, -2, ...), everything else copied. The split is all or
-    nothing for a claim, so drug and administration lines stay in step. No fix when units do not divide into whole units per day,
-    when an initial-infusion line over the same days does not show one infusion a day, when a
-    line carries another amount or quantity (AMT, QTY, PS1, CN1, CAS; `edi_ivig.line_amounts`)
-    or another payer's adjudication, or when the claim would exceed 50
-    (837P) / 999 (837I) lines.
+    ## Why it matters
+
+    {policy}
+
+    Source: {source}.
+
+    ## Example
+
+    {example}
+
+    ## Fix and its safety
+
+    Each such line becomes one line per day (D8), with units, charge, the 837I non-covered
+    amount (SV207) and 2410 CTP quantity divided exactly (cents and remainders to the first
+    days, so the parts add up to the original), REF*6R made unique (-1, -2, ...), everything
+    else copied; the writer renumbers LX and recounts SE01. The split is all or nothing for a
+    claim, so drug and administration lines stay in step.
+
+    Unsafe: dividing evenly asserts that each day's dose was the same, which the claim does not
+    say; loading regimens are not even (POLICY-REVIEW R6, MCPM ch. 17 section 10). So the message
+    says to confirm each day's dose in the infusion record, and `fix` applies it only with
+    `--unsafe-fixes` or where a submitter or payer section of the config says the protocol is
+    equal daily doses: `[submitter."ID".rules.IG01] fix = "always"` (or `[payer."ID"...]`, as
+    fixtures/demo/payers.toml does for the demo).
+
+    Safe, and applied by `fix`, where the claim itself says so: every drug line split states
+    its daily dose in an NTE or its narrative ("10 G DAILY", "0.4 GM/DAY") and that dose times
+    the days is what the line bills, and every administration line split bills one a day.
+
+    No fix (the error says why) when units do not divide into whole units per day, when an
+    initial-infusion line over the same days does not show one infusion a day, when a line
+    carries repricing (HCP), another amount or quantity (AMT, QTY, PS1, CN1, CAS;
+    `edi_ivig.line_amounts`) or another payer's adjudication (SVD), or when the claim would
+    exceed 50 (837P) / 999 (837I) lines.
     """
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:

@@ -6,15 +6,11 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from edi_ivig.model import Claim, format_number
-from edi_ivig.rules.base import Context, Problem, ReplaceLine, Rule, service_date
-from edi_ivig.rules.ivig import (
-    DrugLine,
-    billing_units,
-    describe,
-    drug_lines,
-    grams_given,
-    units_text,
-)
+from edi_ivig.rules.base import Context, Problem, ReplaceLine, Rule
+from edi_ivig.rules.days import service_date
+from edi_ivig.rules.doses import billing_units, grams_given
+from edi_ivig.rules.lines import DrugLine, drug_lines
+from edi_ivig.rules.messages import describe, units_text
 
 
 class UnitsPerDescriptor(Rule):
@@ -32,19 +28,35 @@ class UnitsPerDescriptor(Rule):
     example = "J1459 billed 300 units with CTP****300*ML of a 10% product: 30 g is 60 units of 500 mg"
     __doc__ = f"""{title}.
 
-    Checks: an immune globulin drug line whose units differ from the amount its 2410 CTP
-    quantity stands for (mL x the NDC's concentration, grams, mg, or packages x the NDC's
-    package size) divided by the code's descriptor unit for the date of service. For an
-    unclassified-drug code (J3490/J3590/J7799) the payer's noc_units option decides: 1 unit, or
-    the dose in units of the product's own code. Names the likely mistake (units = mL, grams or
-    packages). Without a CTP the amount given is unknown and the rule says nothing (IG09 flags
-    the missing CTP); with mL of an unknown product it flags units that equal the mL. A drug
-    line billed in minutes (MJ) or days (DA) instead of units (UN) is flagged too.
+    ## What it checks
 
-    Why: {policy} ({source})
+    An immune globulin drug line whose units differ from the amount its 2410 CTP quantity stands
+    for (mL x the NDC's concentration, grams, mg, or packages x the NDC's package size) divided
+    by the code's descriptor unit for the date of service: 500 mg for most IV codes, 100 mg for
+    SC codes and for J1553 (Yimmugo) and J1577 (Qivigy), both IV. The administered line rounds
+    up, the JW line down. For an unclassified-drug code (J3490/J3590/J7799) the payer's noc_units
+    option decides: 1 unit, or the dose in units of the product's own code. Names the likely
+    mistake (units = mL, grams or packages).
 
-    Fix (safe): set the units to the computed number, with the unit basis UN; the line charge
-    stays as billed. No fix when the amount given is unknown.
+    Without a CTP the amount given is unknown and the rule says nothing (IG09 flags the missing
+    CTP); with mL of an unknown product it flags units that equal the mL. A drug line billed in
+    minutes (MJ) or days (DA) instead of units (UN) is flagged too.
+
+    ## Why it matters
+
+    {policy}
+
+    Source: {source}.
+
+    ## Example
+
+    {example}
+
+    ## Fix and its safety
+
+    Safe: set the units to the computed number, with the unit basis UN (so a line in MJ or DA
+    whose amount is known is set to units); the line charge stays as billed. No fix when the
+    amount given is unknown.
     """
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:

@@ -10,7 +10,9 @@ from decimal import Decimal
 from edi_ivig.model import Claim, format_number
 from edi_ivig.reference import NdcProduct, Reference
 from edi_ivig.rules.base import Context, Problem, ReplaceLine, Rule
-from edi_ivig.rules.ivig import DrugLine, describe, drug_lines, grams_given
+from edi_ivig.rules.doses import grams_given
+from edi_ivig.rules.lines import DrugLine, drug_lines
+from edi_ivig.rules.messages import describe
 
 LIMIT = 80  # SV101-7 / SV202-7 maximum length
 _DOSE = re.compile(r"(\d+(?:\.\d+)?)\s*(MG|G|GM|GMS|GRAM|GRAMS)\b")
@@ -35,15 +37,28 @@ class NosNarrative(Rule):
     example = "J1599 with an empty SV101-7 and NDC 44206043690 gets 'PRIVIGEN 10% 30 G IV NDC 44206043690'"
     __doc__ = f"""{title}.
 
-    Checks: an immune globulin line under a not-otherwise-classified code (J1599, J1566, or
+    ## What it checks
+
+    An immune globulin line under a not-otherwise-classified code (J1599, J1566, or
     J3490/J3590/J7799 with an immune globulin NDC) whose SV101-7 (837P) or SV202-7 (837I) is
     empty, longer than 80 characters, lacks a drug name or a dose with its unit, or gives a dose
     other than the one the line's CTP says was given that day (after IG01 split the days).
 
-    Why: {policy} ({source})
+    ## Why it matters
 
-    Fix (safe, when the NDC is in the reference table and the CTP gives the amount): write the
-    narrative as PRODUCT CONCENTRATION% GRAMS G ROUTE NDC 11-DIGIT-NDC.
+    {policy}
+
+    Source: {source}.
+
+    ## Example
+
+    {example}
+
+    ## Fix and its safety
+
+    Safe, when the NDC is in the reference table and the CTP gives the amount: write the
+    narrative as PRODUCT CONCENTRATION% GRAMS G ROUTE NDC 11-DIGIT-NDC (`PRIVIGEN 10% 30 G IV
+    NDC 44206043820`). Otherwise the line is flagged.
     """
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:

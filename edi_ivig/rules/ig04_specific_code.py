@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from edi_ivig.model import Claim
-from edi_ivig.rules.base import Context, Problem, Rule, service_date
-from edi_ivig.rules.ivig import describe, drug_lines, recode
+from edi_ivig.rules.base import Context, Problem, Rule
+from edi_ivig.rules.days import service_date
+from edi_ivig.rules.edits import recode
+from edi_ivig.rules.lines import drug_lines
+from edi_ivig.rules.messages import describe
 
 
 class SpecificCode(Rule):
@@ -23,19 +26,33 @@ class SpecificCode(Rule):
     example = "J1599 with NDC 44206043690 (Privigen) on 2026-10-05: bill J1459, units converted to its 500 mg"
     __doc__ = f"""{title}.
 
-    Checks: an immune globulin line under J1599, J1566, J3490, J3590 or J7799 whose NDC, in the
-    NDC table, belongs to a product with its own HCPCS code valid on the date of service (Panzyga
-    under J1599 before 2023-07-01 is right; after, it is J1576); and, for a product with no code
-    of its own that day, the not-otherwise-classified code of the other form: J1599 (liquid) for
-    a lyophilized product, whose code is J1566, or J1566 (lyophilized) for a liquid one. A code
-    whose first date the HCPCS table does not confirm (J1577) is no product's own code here.
+    ## What it checks
 
-    Why: {policy} ({source})
+    An immune globulin line under J1599, J1566, J3490, J3590 or J7799 whose NDC, in the NDC
+    table, belongs to a product with its own HCPCS code valid on the date of service (J1599 for
+    Privigen: J1459; J3590 for Yimmugo from 2026-04-01: J1553; Panzyga under J1599 before
+    2023-07-01 is right; after, it is J1576); and, for a product with no code of its own that
+    day, the not-otherwise-classified code of the other form (the form columns of the HCPCS and
+    NDC tables): J1599 (liquid) for a lyophilized product (Gammagard S/D), whose code is J1566,
+    or J1566 (lyophilized) for a liquid one, whose code is J1599. A code whose first date the HCPCS table does not
+    confirm (J1577) is no product's own code here.
 
-    Fix (unsafe: it changes what is billed, which the provider must stand behind): replace the
-    code and convert the units to the new descriptor, from the CTP amount, or from the old
-    code's unit when it has one (J1599 and J1566 are both 500 mg). No fix when the units cannot
-    be converted.
+    ## Why it matters
+
+    {policy}
+
+    Source: {source}.
+
+    ## Example
+
+    {example}
+
+    ## Fix and its safety
+
+    Unsafe: it changes what is billed, which the provider must stand behind. Replace the code
+    and convert the units to the new descriptor, from the CTP amount, or from the old code's
+    unit when it has one (J1599 and J1566 are both 500 mg). No fix when the units cannot be
+    converted.
     """
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:

@@ -6,8 +6,11 @@ import datetime as dt
 from collections.abc import Iterator
 
 from edi_ivig.model import Claim
-from edi_ivig.rules.base import Context, Problem, Rule, service_date
-from edi_ivig.rules.ivig import DrugLine, add_modifier, describe, drug_lines
+from edi_ivig.rules.base import Context, Problem, Rule
+from edi_ivig.rules.days import service_date
+from edi_ivig.rules.edits import add_modifier
+from edi_ivig.rules.lines import DrugLine, drug_lines
+from edi_ivig.rules.messages import describe
 from edi_ivig.settings import Settings
 
 JZ_REQUIRED_FROM = dt.date(2023, 7, 1)
@@ -27,19 +30,31 @@ class JwJz(Rule):
     example = "J1561 x 56 with neither JZ nor a JW line on 2026-10-05 (Medicare): add JZ if nothing was discarded"
     __doc__ = f"""{title}.
 
-    Checks, on the immune globulin drug lines of claims that must carry JW/JZ (from 2023-07-01;
-    by default Medicare: 837P with SBR09 MB, 837I with SBR09 MA/MB and type of bill 13x or 85x;
+    ## What it checks
+
+    On the immune globulin drug lines of claims that must carry JW/JZ (from 2023-07-01; by
+    default Medicare: 837P with SBR09 MB, 837I with SBR09 MA/MB and type of bill 13x or 85x;
     option jw_jz): an administered line with neither JZ nor a JW line for the same code and
     date; JW and JZ on one line; JZ while a JW line for the same code and date exists; a JW line
     under one unit, or with no administered line for the same code and date; JW or JZ on a
     procedure (CPT) line.
 
-    Why: {policy} ({source})
+    ## Why it matters
 
-    Fix (unsafe: only the provider knows nothing was discarded): add JZ to an administered line
-    that has no JW line. Not when the claim bills waste (JW) under another code that day: that
-    line may be this drug's waste billed under the wrong code, so it is flagged. Everything else
-    is flagged.
+    {policy}
+
+    Source: {source}.
+
+    ## Example
+
+    {example}
+
+    ## Fix and its safety
+
+    Unsafe: only the provider knows nothing was discarded. Add JZ to an administered line that
+    has no JW line. Not when the claim bills waste (JW) under another code that day: that line
+    may be this drug's waste billed under the wrong code, so it is flagged. Everything else is
+    flagged.
     """
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:

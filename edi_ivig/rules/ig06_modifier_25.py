@@ -6,14 +6,10 @@ from collections.abc import Iterator
 
 from edi_ivig.model import Claim
 from edi_ivig.rules.base import Context, Problem, Rule
-from edi_ivig.rules.ivig import (
-    DRUG_ADMINISTRATION_GROUPS,
-    add_modifier,
-    administration_days,
-    days,
-    describe,
-    drug_lines,
-)
+from edi_ivig.rules.days import days
+from edi_ivig.rules.edits import add_modifier
+from edi_ivig.rules.lines import DRUG_ADMINISTRATION_GROUPS, administration_days, drug_lines
+from edi_ivig.rules.messages import describe
 
 
 class Modifier25(Rule):
@@ -29,14 +25,26 @@ class Modifier25(Rule):
     example = "99213 on 2026-10-05 with 96365 on 2026-10-05 and no 25: 99213-25"
     __doc__ = f"""{title}.
 
-    Checks, on claims with an immune globulin line: an E/M visit (99202-99215) on a date with a
-    drug administration code (96365-96379) and without modifier 25; 99211 on such a date; 25 on
-    a drug or administration line (it belongs on the E/M line).
+    ## What it checks
 
-    Why: {policy} ({source})
+    On claims with an immune globulin line: an E/M visit (99202-99215) on a date with a drug
+    administration code (96365-96379) and without modifier 25; 99211 on such a date; 25 on a
+    drug or administration line (it belongs on the E/M line).
 
-    Fix (unsafe: it asserts the visit was separately identifiable and documented): add 25 to the
-    E/M line. The others are flagged.
+    ## Why it matters
+
+    {policy}
+
+    Source: {source}.
+
+    ## Example
+
+    {example}
+
+    ## Fix and its safety
+
+    Unsafe: it asserts the visit was separately identifiable and documented. Add 25 to the E/M
+    line. The others are flagged.
     """
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:

@@ -6,7 +6,9 @@ from collections.abc import Iterator
 
 from edi_ivig.model import Claim
 from edi_ivig.rules.base import Context, Problem, Rule
-from edi_ivig.rules.ivig import HYDRATION_GROUPS, days, describe, drug_lines
+from edi_ivig.rules.days import days
+from edi_ivig.rules.lines import HYDRATION_GROUPS, drug_lines
+from edi_ivig.rules.messages import describe
 
 
 class Hydration(Rule):
@@ -21,9 +23,21 @@ class Hydration(Rule):
     example = "96365 + 96361 with J1561 on 2026-10-05: the 96361 line is not payable"
     __doc__ = f"""{title}.
 
-    Checks: a hydration line (96360, 96361) on a day with an immune globulin drug line.
+    ## What it checks
 
-    Why: {policy} ({source})
+    A hydration line (96360, 96361) on a day with an immune globulin drug line.
+
+    ## Why it matters
+
+    {policy}
+
+    Source: {source}.
+
+    ## Example
+
+    {example}
+
+    ## Fix and its safety
 
     No fix: whether hydration was a separate, medically necessary service is in the record, not
     on the claim; remove the line or document why it stands.

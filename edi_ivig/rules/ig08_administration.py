@@ -8,13 +8,9 @@ from collections.abc import Iterator
 
 from edi_ivig.model import Claim, ServiceLine
 from edi_ivig.rules.base import Context, Problem, Rule
-from edi_ivig.rules.ivig import (
-    DrugLine,
-    administration_days,
-    days,
-    describe,
-    drug_lines,
-)
+from edi_ivig.rules.days import days
+from edi_ivig.rules.lines import DrugLine, administration_days, drug_lines
+from edi_ivig.rules.messages import describe
 
 IV_GROUPS = ("iv_initial", "iv_additional", "iv_sequential", "iv_concurrent")
 SC_GROUPS = ("sc_initial", "sc_additional", "sc_additional_site")
@@ -36,14 +32,26 @@ class AdministrationCoding(Rule):
     example = "96365 with J1559 (Hizentra, subcutaneous) on the same day: bill 96369"
     __doc__ = f"""{title}.
 
-    Checks, on claims with an immune globulin line: IV infusion codes on a day the only immune
-    globulin given is subcutaneous, and SC codes on a day it is only intravenous (J1561/J1569 go
-    either way unless JA/JB says); 96366 without 96365 (or 96367) and 96370 without 96369 that
-    day; more than one 96365 on a day without 59/XE/XS/XP/XU; a drug line with no administration
-    on its day (option administration_check: by default 837P outside the home, POS 12); JA/JB
+    ## What it checks
+
+    On claims with an immune globulin line: IV infusion codes on a day the only immune globulin
+    given is subcutaneous, and SC codes on a day it is only intravenous (J1561/J1569 go either
+    way unless JA/JB says); 96366 without 96365 (or 96367) and 96370 without 96369 that day;
+    more than one 96365 on a day without 59/XE/XS/XP/XU; a drug line with no administration on
+    its day (option administration_check: by default 837P outside the home, POS 12); JA/JB
     missing on the codes a payer lists in option ja_jb_codes.
 
-    Why: {policy} ({source})
+    ## Why it matters
+
+    {policy}
+
+    Source: {source}.
+
+    ## Example
+
+    {example}
+
+    ## Fix and its safety
 
     No fix: which code is right depends on what was done, which the claim does not say.
     """

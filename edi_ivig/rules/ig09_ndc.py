@@ -7,8 +7,11 @@ from collections.abc import Iterator
 import attrs
 
 from edi_ivig.model import Claim
-from edi_ivig.rules.base import Context, Problem, Rule, service_date
-from edi_ivig.rules.ivig import DrugLine, describe, drug_lines, recode
+from edi_ivig.rules.base import Context, Problem, Rule
+from edi_ivig.rules.days import service_date
+from edi_ivig.rules.edits import recode
+from edi_ivig.rules.lines import DrugLine, drug_lines
+from edi_ivig.rules.messages import describe
 
 CTP_UNITS = ("F2", "GR", "ME", "ML", "UN")
 
@@ -27,19 +30,33 @@ class NdcOnDrugLine(Rule):
     example = "J1561 with no LIN segment; or LIN**N4*1353380511 (10 digits); or J1561 with Hizentra's NDC"
     __doc__ = f"""{title}.
 
-    Checks: an immune globulin drug line with no LIN*N4 NDC; an NDC that is not 11 digits; no CTP
-    quantity or a unit other than F2, GR, ME, ML, UN; an NDC the reference table gives to another
-    product's code (a not-otherwise-classified code is IG04's business; a product's earlier code is
-    its code too: Asceniv under C9072, which J1554 replaced; whether a code is valid on the date
-    is IG12's).
+    ## What it checks
 
-    Why: {policy} ({source})
+    An immune globulin drug line with no LIN*N4 NDC; an NDC that is not 11 digits; no CTP
+    quantity or a unit other than F2, GR, ME, ML, UN; an NDC the reference table gives to
+    another product's code (a not-otherwise-classified code is IG04's business; a product's
+    earlier code is its code too: Asceniv under C9072, which J1554 replaced; whether a code is
+    valid on the date is IG12's). The message names both products and the NDC's own code that
+    day.
 
-    Fix (unsafe: which of the two is wrong is not known, and the fix takes the NDC's word): for an
-    NDC of another product, bill the NDC's own code valid on the date of service, in units worked
-    out from the CTP quantity alone (the units billed were counted in the doubted code's unit). No
-    fix when the quantity does not convert or the product has no code of its own that day. The
-    missing and malformed NDC and quantity are flag-only: they are on the package, not the claim.
+    ## Why it matters
+
+    {policy}
+
+    Source: {source}.
+
+    ## Example
+
+    {example}
+
+    ## Fix and its safety
+
+    Unsafe: which of the two is wrong is not known, and the fix takes the NDC's word (so no
+    other rule computes a fix from that line's code). For an NDC of another product, bill the
+    NDC's own code valid on the date of service, in units worked out from the CTP quantity
+    alone (the units billed were counted in the doubted code's unit). No fix when the quantity
+    does not convert or the product has no code of its own that day. The missing and malformed
+    NDC and quantity are flag-only: they are on the package, not the claim.
     """
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:

@@ -11,7 +11,9 @@ import attrs
 
 from edi_ivig.model import Claim, ServiceLine, format_number
 from edi_ivig.rules.base import Context, Problem, Rule
-from edi_ivig.rules.ivig import days, describe, drug_lines
+from edi_ivig.rules.days import days
+from edi_ivig.rules.lines import drug_lines
+from edi_ivig.rules.messages import describe
 from edi_ivig.settings import Settings
 
 # What a payer's reviewer may do about an MUE denial, by adjudication indicator (CMS NCCI MUE page).
@@ -45,17 +47,32 @@ class DailyMaximum(Rule):
     example = "J1561 at 400 units on one day on an 837P to Medicare (MUE 360 per day, MAI 3)"
     __doc__ = f"""{title}.
 
-    Checks: the units of one immune globulin code against its MUE for the claim's setting (the
-    practitioner table for 837P; the outpatient hospital table for 837I, but not inpatient types of
-    bill, which are paid per stay): each line's units where the MUE is per line (MAI 1), else the
-    units on one date of service summed over the claim's lines, a line over a range counting its
-    units evenly per day. Which payers: option mue ("medicare": SBR09 MA or MB). A payer's own
-    limit in options.daily_maximum wins over the MUE for its code and applies to any payer.
+    ## What it checks
 
-    Why: {policy} ({source})
+    The units of one immune globulin code against its MUE for the claim's setting (the
+    practitioner table for 837P; the outpatient hospital table for 837I, but not inpatient types
+    of bill, which are paid per stay: option mue_inpatient_bill_types, 11x, 18x and 21x by
+    default): each line's units where the MUE is per line (MAI 1), else the units on one date of
+    service summed over the claim's lines, a line over a range counting its units evenly per
+    day. The message says what the adjudication indicator allows (MAI 3: may be appealed).
+    Which payers: option mue ("medicare": SBR09 MA or MB). A payer's own limit in
+    options.daily_maximum, each with its source, wins over the MUE for its code and applies to
+    any payer.
 
-    No fix: the dose is the prescriber's; units above an MAI 3 edit may be paid on appeal with the
-    medical record.
+    ## Why it matters
+
+    {policy}
+
+    Source: {source}.
+
+    ## Example
+
+    {example}
+
+    ## Fix and its safety
+
+    No fix: the dose is the prescriber's; units above an MAI 3 edit may be paid on appeal with
+    the medical record.
     """
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:

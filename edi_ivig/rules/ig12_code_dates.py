@@ -8,7 +8,9 @@ from collections.abc import Iterator, Sequence
 from edi_ivig.model import Claim
 from edi_ivig.reference import HcpcsCode, NdcProduct, Reference
 from edi_ivig.rules.base import Context, Problem, Rule
-from edi_ivig.rules.ivig import days, describe, recode
+from edi_ivig.rules.days import days
+from edi_ivig.rules.edits import recode
+from edi_ivig.rules.messages import describe
 
 
 class CodeOnItsDates(Rule):
@@ -25,30 +27,54 @@ class CodeOnItsDates(Rule):
     severity = "error"
     fix = "unsafe"
     relies_on = frozenset({"code", "ndc"})
+    # A code whose first date no source confirms is not known to be valid, not known wrong: said as
+    # a warning whatever the rule's severity, so the claim is not held for it.
+    kind_severity = {"unconfirmed": "warning"}
     example = (
         "C9072 for Asceniv (NDC 69800025001) on 2022-03-01, after C9072 ended on 2021-03-31: bill J1554,"
         " Asceniv's code on that date, in units of its 500 mg"
     )
     __doc__ = f"""{title}.
 
-    Checks: a line billed under a code of the immune globulin table (config/hcpcs_immune_globulin.csv)
-    on a date of service (its DTP*472, else on an 837I the statement period) before the code began
-    or after it ended, e.g. J1562 after 2025-12-31 or J1553 (Yimmugo) before 2026-04-01. The other
-    rules look codes up by date, so to them a line wholly outside its code's dates is no immune
-    globulin line: this rule is the one that speaks of it. A range partly outside is flagged: each
-    day goes on its own line (IG01 splits it when it can), and the days outside are then judged
-    one by one. A code whose first date the table does not confirm (J1577, Qivigy's code: no source
-    gives its start) is said as not known, a warning: check it with the payer.
+    ## What it checks
 
-    Why: {policy} ({source})
+    A line billed under a code of the immune globulin table (config/hcpcs_immune_globulin.csv)
+    on a date of service (its DTP*472, else on an 837I the statement period) before the code
+    began or after it ended, e.g. J1562 after 2025-12-31, J1553 (Yimmugo) before 2026-04-01 or
+    C9072 outside 2021-Q1: an error, since the payer denies the code. The other rules look
+    codes up by date, so to them a line wholly outside its code's dates is no immune globulin
+    line: this rule is the one that speaks of it.
 
-    Fix (unsafe: it changes what is billed): when the line's NDC names a product whose own code is
+    A range partly outside (J1553 over 2026-03-30..04-02) is flagged: each day goes on its own
+    line (IG01 splits it when it can), and the days outside are then judged one by one; when it
+    cannot be split, the message says how many days the code does not cover.
+
+    A code whose first date the table does not confirm (J1577, Qivigy's code: no source gives
+    its start) is not known to be valid, rather than valid always: it is said as not known, a
+    warning (the claim is not held for a fact no source gives): check it with the payer. No fix
+    is computed from that row.
+
+    ## Why it matters
+
+    {policy}
+
+    Source: {source}.
+
+    ## Example
+
+    {example}
+
+    ## Fix and its safety
+
+    Unsafe: it changes what is billed. When the line's NDC names a product whose own code is
     valid on its dates (the NDC crosswalk's code, or a code linked to it by replaced_by: C9072
-    before J1554), replace the code and convert the units to its descriptor; with no NDC, a code
-    linked by replaced_by names its product by itself. An NDC of another product than the code's
-    is flagged, not recoded (which one is wrong is not known). Otherwise flag, and say what to
-    bill: a lyophilized product under J1566, another product with no code of its own then under
-    the not-otherwise-classified code the payer asks for (J1599 or J3590).
+    before J1554), replace the code and convert the units to its descriptor (C9072 in 2022 for
+    Asceniv: J1554; J1554 in 2021-Q1: C9072); with no NDC, a code linked by replaced_by names
+    its product by itself. An NDC of another product than the code's (J1562 with a Privigen
+    NDC) is flagged, not recoded (which one is wrong is not known). Otherwise flag, and say what
+    to bill: a lyophilized product under J1566, another product with no code of its own then
+    under the not-otherwise-classified code the payer asks for (J1599 or J3590); with no NDC,
+    or one not in the NDC table, the message says so.
     """
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
@@ -66,7 +92,7 @@ class CodeOnItsDates(Rule):
                         f"{what}: no source in the HCPCS table confirms when {line.procedure.code} began, so whether"
                         " it may be billed on this date is not known; confirm it with the payer (until then the"
                         " not-otherwise-classified code the payer asks for, J1599 or J3590)", line,
-                        kind="unconfirmed", uncertain=True,
+                        kind="unconfirmed",
                     )
                 continue
             message = f"{what}: {_validity(rows)}"
