@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -237,8 +238,9 @@ class _Collector(pyx12.error_visitor.error_visitor):
     def visit_st_post(self, node: Any) -> None: ...
 
     def visit_seg(self, node: Any) -> None:
-        for code, message, _value in node.errors:
-            self.errors.append(ValidationError(node.cur_line, node.seg_id, node.seg_count, None, code, message))
+        seg_id = _segment_id(node.seg_id)
+        for code, message, value in node.errors:
+            self.errors.append(ValidationError(node.cur_line, seg_id, node.seg_count, None, code, _placed(message, value, node.seg_id)))
         for element in node.elements:
             self._element(element, node.seg_id, node.cur_line, node.seg_count)
 
@@ -248,14 +250,34 @@ class _Collector(pyx12.error_visitor.error_visitor):
         # Loop-level errors (counts, control numbers) are reported at the trailer once read.
         at = node.get_cur_line()
         for code, message in node.errors:
-            self.errors.append(ValidationError(at, ids[at != line], None, None, code, message))
+            self.errors.append(ValidationError(at, ids[at != line], None, None, code, _placed(message, None, None)))
         for element in node.elements:
             self._element(element, ids[0], line, None)
 
     def _element(self, element: Any, seg_id: str, line: int, position: int | None) -> None:
         name = f"{seg_id}{element.ele_pos:02d}" + (f"-{element.subele_pos}" if element.subele_pos else "")
-        for code, message, _value in element.errors:
-            self.errors.append(ValidationError(line, seg_id, position, name, code, message))
+        for code, message, value in element.errors:
+            self.errors.append(ValidationError(line, _segment_id(seg_id), position, name, code, _placed(message, value, seg_id)))
+
+
+_SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")
+
+
+def _segment_id(seg_id: str | None) -> str | None:
+    """A segment id as X12 has them (2-3 letters or digits); what a stray terminator made one of
+    (a patient's name) is not said."""
+    return seg_id if seg_id and _SEGMENT_ID.fullmatch(seg_id) else None
+
+
+def _placed(message: str, value: object, seg_id: str | None) -> str:
+    """pyx12's message without the content it quotes (an element's value, a name read as a
+    segment id): messages name places, never what the claim says."""
+    if isinstance(value, str) and value.strip():
+        message = message.replace(value, "...")
+    if seg_id and _segment_id(seg_id) is None:
+        message = message.replace(seg_id, "...")
+    message = re.sub(r"\([^)]*\)", "(...)", message)
+    return re.sub(r"'[^']*'|\"[^\"]*\"", "'...'", message)
 
 
 # x12n_document builds its error visitor itself, from pyx12.errh_json: swap ours in

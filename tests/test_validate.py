@@ -107,3 +107,21 @@ def test_validate_refuses_an_interchange_version_pyx12_does_not_know(tmp_path):
     assert result.stderr.strip().endswith(
         "cannot read: segment 1: pyx12 cannot validate it: ISA Interchange Control Version Number is unknown: 00601"
     ), result.stderr
+
+
+def test_validation_messages_name_places_not_what_the_claim_says(tmp_path):
+    """A stray terminator inside a name made pyx12 call the first name a segment id, and a bad
+    birth date was quoted: `edi-ivig validate` says where, never the name or the date."""
+    from click.testing import CliRunner
+
+    from conftest import FIXTURES
+    from edi_ivig.cli import main
+
+    data = (FIXTURES / "rules" / "IG11" / "837p-over-the-daily-maximum" / "input.x12").read_bytes()
+    data = data.replace(b"NM1*IL*1*TESTPATIENT*ALEX", b"NM1*IL*1*ZZFAKEPATIENT~QUINCY").replace(b"DMG*D8*19580314", b"DMG*D8*19601341")
+    path = tmp_path / "bad.x12"
+    path.write_bytes(data)
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code != 0 and "segment" in result.output
+    for content in ("QUINCY", "ZZFAKEPATIENT", "19601341"):
+        assert content not in result.output

@@ -37,11 +37,16 @@ def grams_given(line: ServiceLine, product: NdcProduct | None) -> Decimal | None
 _DAILY_DOSE = re.compile(r"(?<![\d.])(\d{1,4}(?:\.\d{1,3})?) ?(?:G|GM|GMS|GRAMS?)\b ?(?:DAILY|QD|/ ?DAY|PER DAY|EACH DAY|A DAY)\b")
 
 
-def stated_daily_grams(line: ServiceLine) -> Decimal | None:
-    """The grams a day the line says were given (its NTE notes or its narrative), when it says one amount."""
+def daily_doses_stated(line: ServiceLine) -> frozenset[Decimal]:
+    """Every grams-a-day amount the line's NTE notes or narrative mention."""
     texts = [*line.notes, line.procedure.description]
-    stated = {Decimal(m.group(1)) for text in texts if text for m in _DAILY_DOSE.finditer(text.upper())}
-    return stated.pop() if len(stated) == 1 else None
+    return frozenset(Decimal(m.group(1)) for text in texts if text for m in _DAILY_DOSE.finditer(text.upper()))
+
+
+def stated_daily_grams(line: ServiceLine) -> Decimal | None:
+    """The grams a day the line says were given, when it says one amount."""
+    stated = daily_doses_stated(line)
+    return next(iter(stated)) if len(stated) == 1 else None
 
 
 def line_grams(drug: DrugLine) -> Decimal | None:

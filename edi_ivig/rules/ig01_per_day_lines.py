@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from edi_ivig.model import Claim, DateRange, ServiceLine, format_number
 from edi_ivig.rules.base import Context, Problem, ReplaceLine, Rule
-from edi_ivig.rules.doses import line_grams, stated_daily_grams
+from edi_ivig.rules.doses import daily_doses_stated, line_grams, stated_daily_grams
 from edi_ivig.rules.lines import MAX_LINES, DrugLine, drug_lines, is_administration
 from edi_ivig.rules.messages import describe
 
@@ -65,7 +65,9 @@ class PerDayLines(Rule):
     its daily dose in an NTE or its narrative ("10 G DAILY", "0.4 GM/DAY") and that dose times
     the days is what the line bills, and every administration line split bills one a day.
 
-    No fix (the error says why) when units do not divide into whole units per day, when an
+    No fix (the error says why), whatever the config, when a drug line states daily doses an
+    even split would contradict (another amount, or several: a loading dose); nor when units do
+    not divide into whole units per day, when an
     initial-infusion line over the same days does not show one infusion a day, when a line
     carries repricing (HCP), another amount or quantity (AMT, QTY, PS1, CN1, CAS;
     `edi_ivig.line_amounts`) or another payer's adjudication (SVD), or when the claim would
@@ -86,7 +88,8 @@ class PerDayLines(Rule):
         ]
         if not ranged:
             return
-        reasons = {id(line): self._why_not(line, claim, ctx) for line in ranged}
+        by_line = {id(d.line): d for d in drugs}
+        reasons = {id(line): self._why_not(line, claim, ctx) or _dose_said_otherwise(by_line.get(id(line))) for line in ranged}
         other = next((r for r in reasons.values() if r), None)
         total = len(claim.lines) - len(ranged) + sum(line.date.days for line in ranged)  # type: ignore[union-attr]
         too_many = (
@@ -146,6 +149,19 @@ class PerDayLines(Rule):
     @staticmethod
     def _control_numbers(claim: Claim) -> set[str]:
         return {line.control_number for line in claim.lines if line.control_number}
+
+
+def _dose_said_otherwise(drug: DrugLine | None) -> str | None:
+    """Why no split, even where the config applies it: the line itself gives daily doses that an
+    even split would contradict (another amount, or several: a loading dose)."""
+    if drug is None:
+        return None
+    stated, grams = daily_doses_stated(drug.line), line_grams(drug)
+    days = drug.line.date.days  # type: ignore[union-attr]
+    if not stated or (len(stated) == 1 and grams is not None and next(iter(stated)) * days == grams):
+        return None
+    said = " and ".join(f"{format_number(g)} g" for g in sorted(stated))
+    return f"the line states a daily dose of {said}, which an even split of what it bills over {days} days would contradict; give each day's dose its own line by hand"
 
 
 def _stated_each_day(ranged: list[ServiceLine], drugs: dict[int, DrugLine]) -> bool:
