@@ -276,8 +276,9 @@ def _placed(message: str, value: object, seg_id: str | None) -> str:
         message = message.replace(value, "...")
     if seg_id and _segment_id(seg_id) is None:
         message = message.replace(seg_id, "...")
-    message = re.sub(r"\([^)]*\)", "(...)", message)
-    return re.sub(r"'[^']*'|\"[^\"]*\"", "'...'", message)
+    # what pyx12 read as a segment id, quoted when it reports a neighbour segment
+    message = re.sub(r'Segment identifier "[^"]*"', 'Segment identifier "..."', message)
+    return re.sub(r"Segment \S+\* not found", "Segment ...* not found", message)
 
 
 # x12n_document builds its error visitor itself, from pyx12.errh_json: swap ours in
