@@ -138,7 +138,7 @@ class Pipeline:
         unsafe_fixes: bool = False,
         rules: Iterable[Rule] = RULES,
     ):
-        self.config = config or Config.load()
+        self.config = config or _defaults()
         self.reference = reference or default_reference()
         self.fix = fix
         self.policy = FixPolicy(unsafe_fixes)

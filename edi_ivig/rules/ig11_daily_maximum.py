@@ -78,13 +78,14 @@ class DailyMaximum(Rule):
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
         per_day: dict[tuple[str, dt.date], Decimal] = defaultdict(Decimal)
         first: dict[tuple[str, dt.date], ServiceLine] = {}
-        limits: dict[str, Limit] = {}
+        limits: dict[str, Limit | None] = {}  # each code's limit, worked out once per claim
         for drug in drug_lines(claim, ctx):
             line, code = drug.line, drug.line.procedure.code
-            limit = limits.get(code) or _limit(code, claim, ctx)
+            if code not in limits:
+                limits[code] = _limit(code, claim, ctx)
+            limit = limits[code]
             if limit is None or line.units is None:
                 continue
-            limits[code] = limit
             if limit.per_line:
                 if line.units > limit.units:
                     yield Problem(f"{describe(line)}: {format_number(line.units)} units on the line, over {limit.said}", line)
@@ -95,6 +96,7 @@ class DailyMaximum(Rule):
                 first.setdefault((code, day), line)
         for (code, day), total in sorted(per_day.items()):
             limit = limits[code]
+            assert limit is not None
             if total > limit.units:
                 yield Problem(
                     f"{code} on {day.isoformat()}: {format_number(total)} units in the day, over {limit.said}",
