@@ -87,6 +87,7 @@ def rule_page(rule: Rule) -> str:
         "|---|---|",
         f"| Severity | {rule.severity} (config `rules.{rule.id}.severity`) |",
         f"| Claim types | {', '.join(sorted(rule.claim_types))} |",
+        f"| Applies to | {_escape(rule.applies_to)} |",
         f"| Fix | {rule.fix or 'none (flag only)'} |",
         f"| Reference facts the fix relies on | {relies} |",
         f"| 277CA status codes | {codes} |",

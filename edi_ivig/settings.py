@@ -76,7 +76,12 @@ OPTIONS_SCHEMA: dict[str, Check] = {
     "coverage_list": _text,
     "daily_maximum": _daily_maximum,
     "mue": _one_of("medicare", "always", "never"),
-    "mue_inpatient_bill_types": _codes,
+    "facility_places_of_service": _codes,
+    "line_date_bill_types": _codes,
+    "inpatient_bill_types": _codes,
+    "opps_bill_types": _codes,
+    "opps_packaged_codes": _codes,
+    "dme_mac": _boolean,
 }
 
 
@@ -103,7 +108,12 @@ class Settings:
     coverage_list: str
     daily_maximum: Mapping[str, Mapping[str, Any]]
     mue: str
-    mue_inpatient_bill_types: tuple[str, ...]
+    facility_places_of_service: tuple[str, ...]
+    line_date_bill_types: tuple[str, ...]
+    inpatient_bill_types: tuple[str, ...]
+    opps_bill_types: tuple[str, ...]
+    opps_packaged_codes: tuple[str, ...]
+    dme_mac: bool
     status_codes: Mapping[str, str]
 
     def rule(self, rule_id: str) -> RuleSettings:
@@ -172,8 +182,9 @@ class Config:
                 data = _merge(data, overrides)
         rules = {rule_id: RuleSettings(**values) for rule_id, values in data["rules"].items()}
         options = dict(data["options"])
-        for key in ("jw_jz_bill_types", "ja_jb_codes", "mue_inpatient_bill_types"):
-            options[key] = tuple(options[key])
+        for key, value in options.items():
+            if isinstance(value, list):
+                options[key] = tuple(value)
         return Settings(rules=rules, status_codes=dict(data["status_codes"]), **options)
 
     @property

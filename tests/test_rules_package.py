@@ -117,3 +117,12 @@ def test_every_rule_docstring_has_the_four_headings():
         # the safety is said at the start of a paragraph: "Safe", "Unsafe" or "No fix"
         said = {"safe": "Safe", "unsafe": "Unsafe", None: "No fix"}[rule.fix]
         assert any(p.startswith(said) for p in texts["Fix and its safety"].split("\n\n")), rule.id
+
+
+def test_every_rule_says_where_it_applies_and_the_rules_table_shows_it():
+    from edi_ivig.reports.rules import rows
+
+    table = {row["id"]: row for row in rows()}
+    for rule in RULES:
+        assert "applies_to" in vars(type(rule)), f"{rule.id} sets no applies_to of its own"
+        assert rule.applies_to.strip() and table[rule.id]["applies to"] == rule.applies_to, rule.id

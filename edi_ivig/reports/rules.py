@@ -12,7 +12,7 @@ from rich.table import Table
 from edi_ivig.rules.registry import RULES
 from edi_ivig.settings import Config
 
-COLUMNS = ("id", "title", "claims", "severity", "fix", "277CA")
+COLUMNS = ("id", "title", "applies to", "severity", "fix", "277CA")
 
 
 def rows() -> list[dict[str, str]]:
@@ -22,6 +22,7 @@ def rows() -> list[dict[str, str]]:
             "id": rule.id,
             "title": rule.title,
             "claims": "/".join(sorted(rule.claim_types)),
+            "applies to": rule.applies_to,
             "severity": ", ".join(dict.fromkeys((rule.severity, *rule.kind_severity.values()))),
             "fix": rule.fix or "none (flag only)",
             "277CA": ", ".join(_status_codes(codes.status_codes, rule.id)),

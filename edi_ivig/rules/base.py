@@ -98,6 +98,9 @@ class Rule:
     policy: ClassVar[str]  # the sentence the rule enforces
     source: ClassVar[str]  # where that sentence comes from
     claim_types: ClassVar[frozenset[str]] = frozenset({"837P", "837I"})
+    # The settings (claim type, place of service, type of bill, payer) the rule judges claims in,
+    # in a sentence: CMS policy differs by setting (rules/setting.py), and a reader must see where.
+    applies_to: ClassVar[str]
     severity: ClassVar[str]  # default; the config may change it
     # Checks (Problem.kind) whose severity is not the payer's to weigh and so not the config's: an
     # invalid code is rejected whatever a payer covers (IG10 "code"); a fact no source gives is not

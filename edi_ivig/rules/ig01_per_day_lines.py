@@ -11,6 +11,7 @@ from edi_ivig.rules.base import Context, Problem, ReplaceLine, Rule
 from edi_ivig.rules.doses import daily_doses_stated, line_grams, stated_daily_grams
 from edi_ivig.rules.lines import MAX_LINES, DrugLine, drug_lines, is_administration
 from edi_ivig.rules.messages import describe
+from edi_ivig.rules.setting import setting
 
 
 class PerDayLines(Rule):
@@ -22,6 +23,7 @@ class PerDayLines(Rule):
         " reported in the NOS field of the claim form."
     )
     source = "CMS MAC Billing and Coding article A59105, Off-Label Use of IVIG (seed 000)"
+    applies_to = "837P; 837I bills whose lines carry dates (option line_date_bill_types), not inpatient bills"
     severity = "error"
     fix = "unsafe"
     example = (
@@ -80,6 +82,8 @@ class PerDayLines(Rule):
             return
         drug_ids = {id(d.line) for d in drugs}
         if claim.kind == "837I":
+            if not setting(claim, ctx.settings).line_dates_required:
+                return  # an inpatient bill has no line dates (TR3), nor a line per day
             yield from self._undated(claim, drugs)
         ranged = [
             line for line in claim.lines

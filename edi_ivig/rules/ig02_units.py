@@ -22,6 +22,7 @@ class UnitsPerDescriptor(Rule):
         " per 100 mg; never mL, grams or bags."
     )
     source = "CMS HCPCS Level II descriptors (config/hcpcs_immune_globulin.csv); DOMAIN.md 'Units'"
+    applies_to = "837P and 837I, every setting and payer"
     severity = "error"
     fix = "safe"
     relies_on = frozenset({"code", "ndc"})

@@ -31,6 +31,7 @@ class NosNarrative(Rule):
         "CMS MAC Billing and Coding article A59105 (seed 000); X12 005010X222A1 SV101-7 and"
         " 005010X223A2 SV202-7 (description, 80 characters)"
     )
+    applies_to = "837P and 837I, every setting and payer"
     severity = "error"
     fix = "safe"
     relies_on = frozenset({"ndc"})

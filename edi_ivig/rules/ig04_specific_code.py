@@ -20,6 +20,7 @@ class SpecificCode(Rule):
         " when a specific code exists. Codes have effective dates: the date of service picks the code."
     )
     source = "Practitioner guidance (seed 004); CMS HCPCS effective dates (config/hcpcs_immune_globulin.csv)"
+    applies_to = "837P and 837I, every setting and payer"
     severity = "warning"
     fix = "unsafe"
     relies_on = frozenset({"ndc"})

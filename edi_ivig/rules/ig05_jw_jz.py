@@ -25,6 +25,7 @@ class JwJz(Rule):
         " on one line; the discarded amount goes on its own JW line."
     )
     source = "Medicare Claims Processing Manual ch. 17 section 40 (DOMAIN.md 'JW / JZ')"
+    applies_to = "Medicare (option jw_jz): 837P Part B; 837I bills of option jw_jz_bill_types"
     severity = "error"
     fix = "unsafe"
     example = "J1561 x 56 with neither JZ nor a JW line on 2026-10-05 (Medicare): add JZ if nothing was discarded"

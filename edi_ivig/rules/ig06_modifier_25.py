@@ -20,6 +20,7 @@ class Modifier25(Rule):
         " the same day as intravenous administration, they may be billed using modifier 25."
     )
     source = "CMS MAC Billing and Coding article A59105 (seed 000); NCCI: 99211 is not reported with drug administration"
+    applies_to = "837P and 837I, every payer"
     severity = "error"
     fix = "unsafe"
     example = "99213 on 2026-10-05 with 96365 on 2026-10-05 and no 25: 99213-25"

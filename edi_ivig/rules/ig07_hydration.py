@@ -19,6 +19,7 @@ class Hydration(Rule):
         " during an IVIG infusion: it is part of the infusion service."
     )
     source = "Practitioner guidance (seed 004, 'The Hydration Trap'); CMS NCCI policy manual ch. 11"
+    applies_to = "837P and 837I, every payer"
     severity = "warning"
     example = "96365 + 96361 with J1561 on 2026-10-05: the 96361 line is not payable"
     __doc__ = f"""{title}.

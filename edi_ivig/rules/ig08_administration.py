@@ -28,6 +28,7 @@ class AdministrationCoding(Rule):
         " encounter unless a second IV site is needed (59 or XE/XS/XP/XU)."
     )
     source = "Practitioner guidance (seed 004); CMS NCCI policy manual ch. 11 (DOMAIN.md 'Administration codes')"
+    applies_to = "837P and 837I; missing administration: 837P outside the home (option administration_check)"
     severity = "warning"
     example = "96365 with J1559 (Hizentra, subcutaneous) on the same day: bill 96369"
     __doc__ = f"""{title}.

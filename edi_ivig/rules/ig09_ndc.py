@@ -25,6 +25,7 @@ class NdcOnDrugLine(Rule):
         " code billed."
     )
     source = "X12 005010X222A1/X223A2 loop 2410; practitioner guidance (seed 004: 'the NDC must match the J-code')"
+    applies_to = "837P and 837I, every setting and payer"
     severity = "warning"
     fix = "unsafe"
     example = "J1561 with no LIN segment; or LIN**N4*1353380511 (10 digits); or J1561 with Hizentra's NDC"

@@ -32,6 +32,7 @@ class CoveredDiagnosis(Rule):
         " tabular as simple-icd-10-cm 1.5.0 carries it (config/icd10cm_release.toml); CMS billing and coding"
         " article A57187, Group 1 (seed 001); config/coverage_a57187_group1.csv"
     )
+    applies_to = "837P and 837I, every setting; the payer's coverage list (option coverage_list)"
     severity = "warning"
     kind_severity = {"code": "error"}
     example = (

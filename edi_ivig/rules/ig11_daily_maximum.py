@@ -14,6 +14,7 @@ from edi_ivig.rules.base import Context, Problem, Rule
 from edi_ivig.rules.days import days
 from edi_ivig.rules.lines import drug_lines
 from edi_ivig.rules.messages import describe
+from edi_ivig.rules.setting import setting
 from edi_ivig.settings import Settings
 
 # What a payer's reviewer may do about an MUE denial, by adjudication indicator (CMS NCCI MUE page).
@@ -43,6 +44,7 @@ class DailyMaximum(Rule):
         "CMS NCCI MUE tables, practitioner and outpatient hospital, effective 2026-04-01"
         " (config/mue_immune_globulin.csv); a payer's own limits in options.daily_maximum"
     )
+    applies_to = "Medicare (option mue): 837P, 837I outpatient bills, not inpatient (option inpatient_bill_types); a payer's daily_maximum: any claim"
     severity = "warning"
     example = "J1561 at 400 units on one day on an 837P to Medicare (MUE 360 per day, MAI 3)"
     __doc__ = f"""{title}.
@@ -51,7 +53,7 @@ class DailyMaximum(Rule):
 
     The units of one immune globulin code against its MUE for the claim's setting (the
     practitioner table for 837P; the outpatient hospital table for 837I, but not inpatient types
-    of bill, which are paid per stay: option mue_inpatient_bill_types, 11x, 18x and 21x by
+    of bill, which are paid per stay: option inpatient_bill_types, 11x, 18x and 21x by
     default): each line's units where the MUE is per line (MAI 1), else the units on one date of
     service summed over the claim's lines, a line over a range counting its units evenly per
     day. The message says what the adjudication indicator allows (MAI 3: may be appealed).
@@ -118,8 +120,9 @@ def _limit(code: str, claim: Claim, ctx: Context) -> Limit | None:
 
 
 def _mue_applies(claim: Claim, settings: Settings) -> bool:
-    if claim.kind == "837I" and claim.facility_code.startswith(settings.mue_inpatient_bill_types):
+    where = setting(claim, settings)
+    if where.inpatient:
         return False
     if settings.mue != "medicare":
         return settings.mue == "always"
-    return claim.subscriber.filing_indicator in ("MA", "MB")
+    return where.medicare

@@ -24,6 +24,7 @@ class CodeOnItsDates(Rule):
         "MAC billing article A57187 revision history R3 and R6 (seed 001); CMS HCPCS effective and"
         " termination dates (config/hcpcs_immune_globulin.csv; DOMAIN.md)"
     )
+    applies_to = "837P and 837I, every setting and payer"
     severity = "error"
     fix = "unsafe"
     relies_on = frozenset({"code", "ndc"})
