@@ -22,7 +22,7 @@ class PerDayLines(Rule):
         " dosage on a separate line of coding, using the appropriate date of service with the units"
         " reported in the NOS field of the claim form."
     )
-    source = "CMS MAC Billing and Coding article A59105, Off-Label Use of IVIG (seed 000)"
+    source = "CMS MAC Billing and Coding article A59105, Off-Label Use of IVIG (seed 000); line dates by type of bill: X12 RFI 1435 quoting the UB-04 manual (POLICY-REVIEW R5)"
     applies_to = "837P; 837I bills whose lines carry dates (option line_date_bill_types), not inpatient bills"
     severity = "error"
     fix = "unsafe"
@@ -36,7 +36,10 @@ class PerDayLines(Rule):
 
     An immune globulin drug line, or an administration line on a claim with one, whose DTP*472
     is a date range (RD8) of several days; on an 837I, a drug line with no date of its own on a
-    multi-day statement period (flagged: which day is which is not on the claim).
+    multi-day statement period (flagged: which day is which is not on the claim). On 837I only
+    the types of bill whose every line carries its date (option line_date_bill_types, Medicare's
+    list: outpatient, SNF Part B, home health, clinic, CAH and others): an inpatient bill (11x,
+    18x, 21x, 41x) has no line dates in the TR3, so neither of these applies to it.
 
     ## Why it matters
 

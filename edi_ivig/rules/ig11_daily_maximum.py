@@ -121,7 +121,7 @@ def _limit(code: str, claim: Claim, ctx: Context) -> Limit | None:
 
 def _mue_applies(claim: Claim, settings: Settings) -> bool:
     where = setting(claim, settings)
-    if where.inpatient:
+    if where.inpatient or where.dme:  # CMS's DME supplier MUE table is not shipped
         return False
     if settings.mue != "medicare":
         return settings.mue == "always"
