@@ -19,8 +19,11 @@ class Modifier25(Rule):
         "When separately identifiable evaluation and management services are provided and documented on"
         " the same day as intravenous administration, they may be billed using modifier 25."
     )
-    source = "CMS MAC Billing and Coding article A59105 (seed 000); NCCI: 99211 is not reported with drug administration"
-    applies_to = "837P and 837I, every payer"
+    source = (
+        "CMS MAC Billing and Coding article A59105 (seed 000); NCCI: 99211 is not reported with drug administration"
+        " (CR 3631, MCPM ch. 12 section 30.6.7: physicians' claims); G0463 with 9636x: NCCI hospital edits (POLICY-REVIEW R9)"
+    )
+    applies_to = "837P and 837I (G0463 too), every payer; 99211 with drug administration: 837P only"
     severity = "error"
     fix = "unsafe"
     example = "99213 on 2026-10-05 with 96365 on 2026-10-05 and no 25: 99213-25"
@@ -28,9 +31,11 @@ class Modifier25(Rule):
 
     ## What it checks
 
-    On claims with an immune globulin line: an E/M visit (99202-99215) on a date with a drug
-    administration code (96365-96379) and without modifier 25; 99211 on such a date; 25 on a
-    drug or administration line (it belongs on the E/M line).
+    On claims with an immune globulin line: an E/M visit (99202-99215, or the hospital clinic
+    visit G0463 that Medicare's OPPS pays instead) on a date with a drug administration code
+    (96365-96379) and without modifier 25; on a professional claim (837P), 99211 on such a date
+    (CMS's rule for 99211 is one for physicians' claims); 25 on a drug or administration line (it
+    belongs on the visit line).
 
     ## Why it matters
 
@@ -59,7 +64,7 @@ class Modifier25(Rule):
             group = ref.group(line.procedure.code)
             mods = line.procedure.modifiers
             if group == "em_visit" and days(line, claim) & given:
-                if line.procedure.code == "99211":
+                if line.procedure.code == "99211" and claim.kind == "837P":
                     yield Problem(
                         f"{describe(line)}: 99211 is not reported with drug administration on the same day (NCCI)",
                         line, kind="procedure",
