@@ -65,7 +65,7 @@ class NdcProduct:
     grams_per_package: Decimal | None
     ml_per_package: Decimal | None
     route: str
-    form: str  # "liquid" or "lyophilized": which not-otherwise-classified code fits it
+    form: str  # "liquid", "lyophilized" or "kit": which not-otherwise-classified code fits it, the NDC unit it is counted in
 
     @property
     def grams_per_ml(self) -> Decimal | None:

@@ -14,6 +14,11 @@ from edi_ivig.rules.lines import DrugLine, drug_lines
 from edi_ivig.rules.messages import describe
 
 CTP_UNITS = ("F2", "GR", "ME", "ML", "UN")
+# The unit an NDC quantity is counted in, by package form (NCPDP billing unit standard, which
+# payers' NDC billing guides follow: mL for liquids, each for powders to reconstitute and kits).
+UNIT_OF_FORM = {"liquid": "ML", "lyophilized": "UN", "kit": "UN"}
+UNIT_NAMES = {"ML": "millilitres (ML)", "UN": "units, one per package (UN)"}
+FORM_NAMES = {"liquid": "a liquid", "lyophilized": "a powder to reconstitute", "kit": "a kit"}
 
 
 class NdcOnDrugLine(Rule):
@@ -24,7 +29,10 @@ class NdcOnDrugLine(Rule):
         " quantity given with its unit (CTP04, CTP05-1 F2, GR, ME, ML or UN); the NDC must match the"
         " code billed."
     )
-    source = "X12 005010X222A1/X223A2 loop 2410; practitioner guidance (seed 004: 'the NDC must match the J-code')"
+    source = (
+        "X12 005010X222A1/X223A2 loop 2410; practitioner guidance (seed 004: 'the NDC must match the J-code');"
+        " units by package form: NCPDP billing unit standard as payers' NDC billing guides apply it (POLICY-REVIEW R22)"
+    )
     applies_to = "837P and 837I, every setting and payer"
     severity = "warning"
     fix = "unsafe"
@@ -34,7 +42,9 @@ class NdcOnDrugLine(Rule):
     ## What it checks
 
     An immune globulin drug line with no LIN*N4 NDC; an NDC that is not 11 digits; no CTP
-    quantity or a unit other than F2, GR, ME, ML, UN; an NDC the reference table gives to
+    quantity or a unit other than F2, GR, ME, ML, UN; a unit that does not fit the NDC's package
+    form (the form column of the NDC table: ML for a liquid, UN for a powder to reconstitute or a
+    kit such as HyQvia); an NDC the reference table gives to
     another product's code (a not-otherwise-classified code is IG04's business; a product's
     earlier code is its code too: Asceniv under C9072, which J1554 replaced; whether a code is
     valid on the date is IG12's). The message names both products and the NDC's own code that
@@ -71,12 +81,18 @@ class NdcOnDrugLine(Rule):
                     f"{describe(line)}: NDC {info.ndc[:20]!r} is not 11 digits; write it 5-4-2 with leading zeros"
                     " and no hyphens", line, kind="invalid",
                 )
+            product = drug.product
             if info.quantity is None or info.unit not in CTP_UNITS:
                 yield Problem(
                     f"{describe(line)}: the quantity given (CTP04) and its unit (CTP05-1: F2, GR, ME, ML or UN)"
                     " are missing or wrong", line, kind="quantity",
                 )
-            product = drug.product
+            elif product is not None and (unit := UNIT_OF_FORM.get(product.form)) and info.unit != unit:
+                yield Problem(
+                    f"{describe(line)}: NDC {product.ndc} is {product.product}, {FORM_NAMES[product.form]}, whose quantity is"
+                    f" given in {UNIT_NAMES[unit]}, not {info.unit}; payers that check NDC units deny a unit"
+                    " that does not fit the package", line, kind="quantity",
+                )
             if (
                 product is not None and not drug.code.noc and not drug.is_unclassified
                 and drug.code.code not in ctx.reference.product_codes(product)
