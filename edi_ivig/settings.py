@@ -74,6 +74,7 @@ OPTIONS_SCHEMA: dict[str, Check] = {
     "administration_check": _one_of("office", "all", "never"),
     "ja_jb_codes": _codes,
     "coverage_list": _text,
+    "home_coverage_list": _text,
     "daily_maximum": _daily_maximum,
     "mue": _one_of("medicare", "always", "never"),
     "facility_places_of_service": _codes,
@@ -85,6 +86,7 @@ OPTIONS_SCHEMA: dict[str, Check] = {
 }
 
 
+COVERAGE_LIST_KEYS = ("coverage_list", "home_coverage_list")
 ACKNOWLEDGMENT_SCHEMA: dict[str, Check] = {"source_name": _text, "source_id": _text}
 
 
@@ -106,6 +108,7 @@ class Settings:
     administration_check: str
     ja_jb_codes: tuple[str, ...]
     coverage_list: str
+    home_coverage_list: str
     daily_maximum: Mapping[str, Mapping[str, Any]]
     mue: str
     facility_places_of_service: tuple[str, ...]
@@ -218,8 +221,9 @@ def _check(
             _expect_table(value, name, where)
             _check_values(value, OPTIONS_SCHEMA, name, where)
             _resolve_paths(value, base)
-            if "coverage_list" in value:
-                _check_coverage_list(value["coverage_list"], name, f"{where}.coverage_list")
+            for list_key in COVERAGE_LIST_KEYS:
+                if list_key in value:
+                    _check_coverage_list(value[list_key], name, f"{where}.{list_key}")
         elif key == "status_codes":
             _expect_table(value, name, where)
             for code_key, code in value.items():
@@ -270,9 +274,10 @@ def _check_coverage_list(listed: str, name: str, path: str) -> None:
 
 
 def _resolve_paths(options: dict[str, Any], base: Path | None) -> None:
-    listed = options.get("coverage_list")
-    if isinstance(listed, str) and listed.endswith(".csv") and base is not None:
-        options["coverage_list"] = str((base / listed).resolve())
+    for key in COVERAGE_LIST_KEYS:
+        listed = options.get(key)
+        if isinstance(listed, str) and listed.endswith(".csv") and base is not None:
+            options[key] = str((base / listed).resolve())
 
 
 def _expect_table(value: Any, name: str, path: str) -> None:

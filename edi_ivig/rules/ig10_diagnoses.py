@@ -12,6 +12,7 @@ from edi_ivig.rules.base import Context, Problem, Rule
 from edi_ivig.rules.days import service_date
 from edi_ivig.rules.lines import DrugLine, drug_lines
 from edi_ivig.rules.messages import describe
+from edi_ivig.rules.setting import setting
 
 FEW = 10  # up to this many billable codes under a header, a message names them (G35 has 8, D80 10)
 
@@ -30,9 +31,10 @@ class CoveredDiagnosis(Rule):
     source = (
         "ICD-10-CM Official Guidelines for Coding and Reporting, Level of Detail in Coding; ICD-10-CM FY2026"
         " tabular as simple-icd-10-cm 1.5.0 carries it (config/icd10cm_release.toml); CMS billing and coding"
-        " article A57187, Group 1 (seed 001); config/coverage_a57187_group1.csv"
+        " article A57187, Group 1 (seed 001); config/coverage_a57187_group1.csv; home infusion: CMS Pub. 100-02"
+        " ch. 15 section 50.6 and A52509 (config/coverage_home_ivig_pidd.csv)"
     )
-    applies_to = "837P and 837I, every setting; the payer's coverage list (option coverage_list)"
+    applies_to = "837P and 837I, every setting; the payer's coverage list (option coverage_list), the home one at home and for DME suppliers"
     severity = "warning"
     kind_severity = {"code": "error"}
     example = (
@@ -55,7 +57,9 @@ class CoveredDiagnosis(Rule):
       claim that only says the code set is not known. A code so flagged is left out of the
       coverage check below (its finding says what to do).
     - coverage: none of the diagnoses is on the coverage list configured for the payer (option
-      coverage_list; default A57187 Group 1), or every listed one fails a condition the claim
+      coverage_list; default A57187 Group 1; for immune globulin given in the patient's home, an
+      837P in place of service 12 or a DME supplier's claim, option home_coverage_list: by
+      default the primary immune deficiencies of Medicare's home IVIG benefit), or every listed one fails a condition the claim
       can show: B20 under 13 at the date of service, from the patient's DMG02; G61.81 with none
       of the claim's diagnoses in diabetes mellitus, dysproteinemia, renal failure or
       malnutrition (config/icd10cm_condition_groups.csv, ranges resolved through the library);
@@ -90,7 +94,8 @@ class CoveredDiagnosis(Rule):
     """
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
-        covered = coverage_list(ctx.settings.coverage_list)
+        where = setting(claim, ctx.settings)
+        covered = coverage_list(ctx.settings.home_coverage_list if where.home or where.dme else ctx.settings.coverage_list)
         seen: set[tuple[tuple[int, str], ...]] = set()
         for drug in drug_lines(claim, ctx):
             pointed, bad_pointers = _pointed(drug, claim)
