@@ -44,7 +44,7 @@ class DailyMaximum(Rule):
         "CMS NCCI MUE tables, practitioner and outpatient hospital, effective 2026-04-01"
         " (config/mue_immune_globulin.csv); a payer's own limits in options.daily_maximum"
     )
-    applies_to = "Medicare (option mue): 837P, 837I outpatient bills, not inpatient (option inpatient_bill_types); a payer's daily_maximum: any claim"
+    applies_to = "Medicare (option mue): 837P, 837I outpatient bills; not inpatient bills, not DME suppliers; option daily_maximum (Q2052 once a day): any claim"
     severity = "warning"
     example = "J1561 at 400 units on one day on an 837P to Medicare (MUE 360 per day, MAI 3)"
     __doc__ = f"""{title}.
@@ -59,7 +59,9 @@ class DailyMaximum(Rule):
     day. The message says what the adjudication indicator allows (MAI 3: may be appealed).
     Which payers: option mue ("medicare": SBR09 MA or MB). A payer's own limit in
     options.daily_maximum, each with its source, wins over the MUE for its code and applies to
-    any payer.
+    any payer; a code there need not be a drug: by default Q2052, the services and supplies of
+    Medicare's home IVIG benefit, once per infusion date (A52509). No MUE on a DME supplier's
+    claim (CMS's DME supplier table is not shipped).
 
     ## Why it matters
 
@@ -81,8 +83,10 @@ class DailyMaximum(Rule):
         per_day: dict[tuple[str, dt.date], Decimal] = defaultdict(Decimal)
         first: dict[tuple[str, dt.date], ServiceLine] = {}
         limits: dict[str, Limit | None] = {}  # each code's limit, worked out once per claim
-        for drug in drug_lines(claim, ctx):
-            line, code = drug.line, drug.line.procedure.code
+        drug_ids = {id(drug.line) for drug in drug_lines(claim, ctx)}
+        own_limits = ctx.settings.daily_maximum
+        for line in (line for line in claim.lines if id(line) in drug_ids or line.procedure.code in own_limits):
+            code = line.procedure.code
             if code not in limits:
                 limits[code] = _limit(code, claim, ctx)
             limit = limits[code]
