@@ -158,8 +158,8 @@ def _units_violation(
     same_billing = {(ln.procedure.code, ln.unit_basis) for ln in before} == {(ln.procedure.code, ln.unit_basis) for ln in after}
     if same_billing and units_before == units_after:
         return None
-    amount_before = _drug_amount(before, claim_before, reference)
-    if amount_before is not None and amount_before == _drug_amount(after, claim_after, reference):
+    amount_before = _drug_amount(before, claim_before, reference, settings)
+    if amount_before is not None and amount_before == _drug_amount(after, claim_after, reference, settings):
         return None
     share = _units_per_day(before, claim_before)
     if all(
@@ -171,7 +171,7 @@ def _units_violation(
     if len(before) == len(after) == 1 and amount_before is not None:
         # a recode without a CTP: the amount billed, in whole units of the new code
         line = after[0]
-        unit_mg = _unit_mg(line, claim_after, reference)
+        unit_mg = _unit_mg(line, claim_after, reference, settings)
         if unit_mg and line.units == billing_units(amount_before / 1000, unit_mg, waste=_is_waste(line)):
             return None
     return (
@@ -193,9 +193,13 @@ def _total_units(lines: Iterable[ServiceLine]) -> Decimal:
     return sum((line.units or Decimal(0) for line in lines), Decimal(0))
 
 
-def _unit_mg(line: ServiceLine, claim: Claim, reference: Reference) -> int | None:
+def _unit_mg(line: ServiceLine, claim: Claim, reference: Reference, settings: Settings) -> int | None:
     """The code's descriptor unit on the line's date; for a code billed outside its dates, the
-    unit all its rows agree on (what the line as billed stood for)."""
+    unit all its rows agree on (what the line as billed stood for); for a CPT product code the
+    payer takes, the unit the config gives it."""
+    taken = settings.immune_globulin_cpt_codes.get(line.procedure.code)
+    if taken:
+        return taken["unit_mg"]
     code = reference.code(line.procedure.code, service_date(line, claim))
     if code is not None:
         return code.unit_mg
@@ -203,11 +207,11 @@ def _unit_mg(line: ServiceLine, claim: Claim, reference: Reference) -> int | Non
     return units.pop() if len(units) == 1 else None
 
 
-def _drug_amount(lines: Iterable[ServiceLine], claim: Claim, reference: Reference) -> Decimal | None:
+def _drug_amount(lines: Iterable[ServiceLine], claim: Claim, reference: Reference, settings: Settings) -> Decimal | None:
     """Milligrams the lines bill (units x descriptor unit), when every line is a drug billed in units."""
     total = Decimal(0)
     for line in lines:
-        unit_mg = _unit_mg(line, claim, reference)
+        unit_mg = _unit_mg(line, claim, reference, settings)
         if unit_mg is None or line.units is None or line.unit_basis != "UN":
             return None
         total += line.units * unit_mg
@@ -222,7 +226,7 @@ def _dose_units(line: ServiceLine, claim: Claim, reference: Reference, settings:
     grams = grams_given(line, product)
     if grams is None:
         return None
-    unit_mg = _unit_mg(line, claim, reference)
+    unit_mg = _unit_mg(line, claim, reference, settings)
     if line.procedure.code in UNCLASSIFIED_DRUG_CODES:
         if settings.noc_units == "one":
             return Decimal(1)

@@ -143,7 +143,7 @@ class Pipeline:
         self.fix = fix
         self.policy = FixPolicy(unsafe_fixes)
         self.rules = tuple(rules)
-        self._watched = self.reference.watched_codes
+        self._watched = self.reference.watched_codes | self.config.drug_codes
 
     @property
     def mode(self) -> str:

@@ -39,6 +39,9 @@ class HcpcsCode:
     effective_from: dt.date | None  # None: not confirmed (the table has no source for it), not "always"
     terminated_on: dt.date | None
     replaced_by: str | None  # the code that took over the same product when this one ended
+    # A code for any product of its route (a CPT product code a payer takes, 90283/90284): the NDC
+    # says which product, and no product is another's under it.
+    any_product: bool = False
 
     def valid_on(self, day: dt.date) -> bool:
         return (self.effective_from is None or day >= self.effective_from) and (

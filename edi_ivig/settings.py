@@ -59,6 +59,17 @@ def _daily_maximum(value: Any) -> str | None:
     return None
 
 
+def _product_codes(value: Any) -> str | None:
+    if not isinstance(value, dict):
+        return "must be a table: code = { route = \"IV\" or \"SC\", unit_mg = N, source = \"...\" }"
+    for code, row in value.items():
+        if not (isinstance(row, dict) and set(row) == {"route", "unit_mg", "source"}):
+            return f"{code} must be {{ route = \"IV\", unit_mg = N, source = \"...\" }}: a code ships with its source"
+        if row["route"] not in ("IV", "SC") or not isinstance(row["unit_mg"], int) or row["unit_mg"] < 1 or _text(row["source"]):
+            return f"{code} needs route IV or SC, a whole number of mg per unit and a source"
+    return None
+
+
 def _status_code(value: Any) -> str | None:
     category, _, status = value.partition(":") if isinstance(value, str) else ("", "", "")
     if len(category) == 2 and category[0].isalpha() and category[1] in "0123456789" and status.isascii() and status.isdigit():
@@ -83,6 +94,7 @@ OPTIONS_SCHEMA: dict[str, Check] = {
     "opps_bill_types": _codes,
     "opps_packaged_codes": _codes,
     "dme_mac": _boolean,
+    "immune_globulin_cpt_codes": _product_codes,
 }
 
 
@@ -117,6 +129,7 @@ class Settings:
     opps_bill_types: tuple[str, ...]
     opps_packaged_codes: tuple[str, ...]
     dme_mac: bool
+    immune_globulin_cpt_codes: Mapping[str, Mapping[str, Any]]
     status_codes: Mapping[str, str]
 
     def rule(self, rule_id: str) -> RuleSettings:
@@ -189,6 +202,19 @@ class Config:
             if isinstance(value, list):
                 options[key] = tuple(value)
         return Settings(rules=rules, status_codes=dict(data["status_codes"]), **options)
+
+    @functools.cached_property
+    def drug_codes(self) -> frozenset[str]:
+        """The codes any section names as immune globulin or gives a daily limit: claims carrying
+        one must reach the rules even when no code of the reference tables is on them."""
+        data = self._data
+        sections = [data] + [
+            section for kind in ("payer", "submitter", "filing_indicator") for section in data.get(kind, {}).values()
+        ]
+        options = [section.get("options", {}) for section in sections]
+        return frozenset(
+            code for option in options for key in ("immune_globulin_cpt_codes", "daily_maximum") for code in option.get(key, {})
+        )
 
     @property
     def acknowledgment(self) -> Mapping[str, str]:

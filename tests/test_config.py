@@ -38,6 +38,12 @@ def test_defaults_cover_every_rule():
         ("[options]\ncoverage_list = \"typo.csv\"\n",
          "user.toml: 'options.coverage_list' typo.csv line 2: G6181: unknown condition group 'diabetes' (known: diabetes_mellitus,"),
         ("[options]\ncoverage_list = \"no-code.csv\"\n", "user.toml: 'options.coverage_list' no-code.csv line 1: the header lacks column 'code', 'condition', 'source'"),
+        ("[options]\nhome_coverage_list = \"absent.csv\"\n", "user.toml: 'options.home_coverage_list' absent.csv: No such file"),
+        ("[options]\ndme_mac = \"yes\"\n", "user.toml: 'options.dme_mac' must be true or false, not 'yes'"),
+        ("[payer.\"P1\".options.immune_globulin_cpt_codes]\n90284 = { route = \"SC\", unit_mg = 100 }\n",
+         "user.toml: 'payer.P1.options.immune_globulin_cpt_codes' 90284 must be { route = \"IV\", unit_mg = N, source = \"...\" }"),
+        ("[options.immune_globulin_cpt_codes]\n90283 = { route = \"IM\", unit_mg = 500, source = \"x\" }\n",
+         "user.toml: 'options.immune_globulin_cpt_codes' 90283 needs route IV or SC"),
     ],
 )
 def test_errors_name_the_file_and_key(tmp_path, text, message):
@@ -93,3 +99,14 @@ def test_a_coverage_list_date_that_is_not_a_date_is_named(tmp_path):
     (tmp_path / "user.toml").write_text('[options]\ncoverage_list = "list.csv"\n')
     with pytest.raises(ConfigError, match=r"G35: billable_until '2025-13-01' is not a date \(YYYY-MM-DD\)"):
         Config.load(tmp_path / "user.toml")
+
+
+def test_codes_a_config_names_as_drugs_put_their_claims_in_front_of_the_rules(tmp_path):
+    path = tmp_path / "user.toml"
+    path.write_text(
+        '[payer."P1".options.immune_globulin_cpt_codes]\n90284 = { route = "SC", unit_mg = 100, source = "x" }\n'
+        '[submitter."S1".options.daily_maximum]\nJ1561 = { units = 10, source = "y" }\n'
+    )
+    config = Config.load(path)
+    assert {"90284", "J1561", "Q2052"} <= config.drug_codes
+    assert "90284" in Pipeline(config)._watched and "90284" not in Pipeline(Config.load())._watched

@@ -76,10 +76,11 @@ class JwJz(Rule):
             return
         start = DME_JZ_REQUIRED_FROM if where.dme else JZ_REQUIRED_FROM
         packaged = ctx.settings.opps_packaged_codes if where.bill_type in ctx.settings.opps_bill_types else ()
+        every_drug = {id(d.line) for d in drug_lines(claim, ctx)}
         drugs = [d for d in drug_lines(claim, ctx) if _dated_from(d, claim, start) and d.code.code not in packaged]
         for line in claim.lines:
             mods = set(line.procedure.modifiers) & {"JW", "JZ"}
-            if mods and line.procedure.is_cpt:
+            if mods and line.procedure.is_cpt and id(line) not in every_drug:  # a CPT product code is a drug
                 yield Problem(
                     f"{describe(line)}: {'/'.join(sorted(mods))} on a procedure that is not a drug; JW and JZ go on"
                     " drug lines only", line,

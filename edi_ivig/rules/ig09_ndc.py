@@ -18,6 +18,7 @@ CTP_UNITS = ("F2", "GR", "ME", "ML", "UN")
 # payers' NDC billing guides follow: mL for liquids, each for powders to reconstitute and kits).
 UNIT_OF_FORM = {"liquid": "ML", "lyophilized": "UN", "kit": "UN"}
 UNIT_NAMES = {"ML": "millilitres (ML)", "UN": "units, one per package (UN)"}
+ROUTES = {"IV": "intravenous", "SC": "subcutaneous", "IV/SC": "intravenous or subcutaneous"}
 FORM_NAMES = {"liquid": "a liquid", "lyophilized": "a powder to reconstitute", "kit": "a kit"}
 
 
@@ -48,7 +49,8 @@ class NdcOnDrugLine(Rule):
     another product's code (a not-otherwise-classified code is IG04's business; a product's
     earlier code is its code too: Asceniv under C9072, which J1554 replaced; whether a code is
     valid on the date is IG12's). The message names both products and the NDC's own code that
-    day.
+    day. Under a CPT product code a payer takes (option immune_globulin_cpt_codes), which stands
+    for any product of its route, an NDC of a product given by the other route.
 
     ## Why it matters
 
@@ -93,10 +95,16 @@ class NdcOnDrugLine(Rule):
                     f" given in {UNIT_NAMES[unit]}, not {info.unit}; payers that check NDC units deny a unit"
                     " that does not fit the package", line, kind="quantity",
                 )
-            if (
-                product is not None and not drug.code.noc and not drug.is_unclassified
-                and drug.code.code not in ctx.reference.product_codes(product)
-            ):
+            if product is None or drug.code.noc or drug.is_unclassified:
+                continue
+            if drug.code.any_product:
+                if drug.code.route not in product.route.split("/"):
+                    yield Problem(
+                        f"{describe(line)}: {drug.code.code} is this payer's code for {ROUTES[drug.code.route]} immune"
+                        f" globulin, but NDC {product.ndc} is {product.product}, given {ROUTES[product.route]}",
+                        line, kind="invalid",
+                    )
+            elif drug.code.code not in ctx.reference.product_codes(product):
                 yield attrs.evolve(_other_product(drug, claim, ctx), kind="invalid")
 
 

@@ -1,13 +1,15 @@
 """Which lines of a claim are immune globulin drug lines, and which are administration.
 
-A drug line is one billed under an immune globulin code, or under an unclassified-drug
-code (J3490/J3590/J7799) with an immune globulin NDC; the administration codes come by
-their group in config/procedure_codes.csv.
+A drug line is one billed under an immune globulin code, under an unclassified-drug code
+(J3490/J3590/J7799) with an immune globulin NDC, or under a CPT product code the payer's
+config names (option immune_globulin_cpt_codes: 90283/90284 for some commercial payers); the
+administration codes come by their group in config/procedure_codes.csv.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import attrs
 
@@ -46,8 +48,11 @@ class DrugLine:
         return "JW" in self.line.procedure.modifiers
 
 
-def drug_line(line: ServiceLine, claim: Claim, reference: Reference) -> DrugLine | None:
-    code = reference.code(line.procedure.code, service_date(line, claim))
+def drug_line(
+    line: ServiceLine, claim: Claim, reference: Reference, product_codes: Mapping[str, HcpcsCode] | None = None
+) -> DrugLine | None:
+    """The line as a drug line, if it is one; `product_codes`: the CPT product codes the payer takes."""
+    code = (product_codes or {}).get(line.procedure.code) or reference.code(line.procedure.code, service_date(line, claim))
     if code is None:
         # a range that starts before its code began is still that code's line: IG01 gives each
         # day its own line, and IG12 judges each day
@@ -89,8 +94,21 @@ def drug_lines(claim: Claim, ctx: Context) -> list[DrugLine]:
     """The claim's immune globulin drug lines, in order (worked out once per claim object)."""
     return ctx.remember(
         "drug_lines", claim,
-        lambda: [d for line in claim.lines if (d := drug_line(line, claim, ctx.reference)) is not None],
+        lambda: [d for line in claim.lines if (d := drug_line(line, claim, ctx.reference, cpt_product_codes(ctx))) is not None],
     )
+
+
+def cpt_product_codes(ctx: Context) -> Mapping[str, HcpcsCode]:
+    """The CPT codes the payer takes for immune globulin itself (option immune_globulin_cpt_codes),
+    as code rows valid on every date: CPT codes are the payer's to date, not this table's."""
+    return ctx.remember("cpt_product_codes", ctx.settings, lambda: {
+        code: HcpcsCode(
+            code=code, product=f"immune globulin {row['route']} (CPT, {row['source']})", route=row["route"],
+            unit_mg=row["unit_mg"], noc=False, form="", effective_from=dt.date.min, terminated_on=None,
+            replaced_by=None, any_product=True,
+        )
+        for code, row in ctx.settings.immune_globulin_cpt_codes.items()
+    })
 
 
 def is_administration(line: ServiceLine, reference: Reference) -> bool:
