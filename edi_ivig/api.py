@@ -21,8 +21,6 @@ from typing import Any
 import attrs
 
 from edi_ivig.pipeline import build_pipeline
-from edi_ivig.reports.ack277 import Ack277
-from edi_ivig.reports.json_report import JsonReport
 from edi_ivig.rules.base import Finding
 from edi_ivig.settings import Config
 
@@ -53,6 +51,9 @@ def process(
     name: str = "-",
 ) -> Result:
     """Check (or fix) the claims of one 837 and say what happened, as bytes and a report."""
+    from edi_ivig.reports.ack277 import Ack277  # here, not at import: `import edi_ivig` stays light
+    from edi_ivig.reports.json_report import JsonReport
+
     pipeline = build_pipeline(mode, config=config, unsafe_fixes=unsafe_fixes)
     output = io.BytesIO() if mode == "fix" else None
     held = io.BytesIO() if hold_errors and mode == "fix" else None

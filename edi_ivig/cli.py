@@ -34,9 +34,6 @@ from edi_ivig.files import (
     signals_raise,
 )
 from edi_ivig.pipeline import FileResult, Pipeline, Report, build_pipeline
-from edi_ivig.reports.ack277 import Ack277
-from edi_ivig.reports.html_report import HtmlReport
-from edi_ivig.reports.json_report import JsonReport
 from edi_ivig.reports.text import TextReport
 from edi_ivig.settings import Config, ConfigError
 
@@ -166,11 +163,18 @@ def _run(
         sink = stack.enter_context(atomic_output(output)) if output else None
         held_sink = stack.enter_context(atomic_output(held)) if held else None
         reports: list[Report] = [TextReport(echo, details=not echo_to_stderr)]
+        # each report is imported when asked for: the HTML report's lxml and the 277CA's map cost start-up
         if paths.get("json"):
+            from edi_ivig.reports.json_report import JsonReport
+
             reports.append(JsonReport(stack.enter_context(atomic_text_output(paths["json"]))))  # type: ignore[arg-type]
         if paths.get("html"):
+            from edi_ivig.reports.html_report import HtmlReport
+
             reports.append(HtmlReport(stack.enter_context(atomic_text_output(paths["html"]))))  # type: ignore[arg-type]
         if paths.get("ack"):
+            from edi_ivig.reports.ack277 import Ack277
+
             reports.append(Ack277(stack.enter_context(atomic_output(paths["ack"])), config))  # type: ignore[arg-type]
         return pipeline.run(source, sink, name=name, held=held_sink, reports=reports, keep=False)
 

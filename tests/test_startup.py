@@ -1,0 +1,44 @@
+"""Start-up: a command imports only what it needs (the bench measures the time; this holds the list)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+HEAVY = ("rich", "lxml", "pyx12", "simple_icd_10_cm", "openpyxl", "edi_ivig.reports.html_report", "edi_ivig.reports.ack277")
+
+
+def _imported_after(code: str) -> list[str]:
+    probe = f"{code}\nimport json, sys\nprint(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_importing_the_package_and_the_command_line_loads_no_heavy_module():
+    assert _imported_after("import edi_ivig, edi_ivig.cli") == []
+
+
+def test_a_fix_without_reports_loads_no_report_it_was_not_asked_for(tmp_path):
+    from conftest import FIXTURES
+
+    source = FIXTURES / "rules" / "IG05" / "837p-jz-missing-safe" / "input.x12"
+    code = (
+        "import sys\nfrom edi_ivig.cli import main\n"
+        f"sys.argv = ['edi-ivig', 'fix', {str(source)!r}, '-o', {str(tmp_path / 'out.x12')!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass"
+    )
+    assert _imported_after(code) == []
+
+
+def test_a_logged_exception_shows_no_local_variables(capsys):
+    from edi_ivig import log
+
+    log.configure(0)
+    member_name = "TESTPATIENT ALEX"  # noqa: F841 - a local an exception formatter with locals would print
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        log.get_logger().error("failed", exc_info=True)
+    err = capsys.readouterr().err
+    assert "ValueError: boom" in err and "TESTPATIENT" not in err
