@@ -67,7 +67,9 @@ class CoveredDiagnosis(Rule):
       that then became a header covers the billable codes under it from the day after its
       billable_until, the day ICD-10-CM split it (G35.A from 2025-10-01: R15), unless the list
       says children_covered=no; other codes under a listed one get a hint to ask the payer.
-    - a pointer with no diagnosis behind it.
+    - a pointer with no diagnosis behind it; a diagnosis written with a dot or in lower case
+      (G35.A for G35A): X12 sends ICD-10-CM codes without the dot, so the payer rejects it (an
+      error, like an invalid code; no fix: HI is the claim's, and no edit rewrites it).
 
     Conditions only the medical record shows (D61.01 after first-line therapies, I78.8 for
     capillary leak syndrome) are not checked.
@@ -111,6 +113,13 @@ class CoveredDiagnosis(Rule):
             seen.add(codes)
             day = service_date(drug.line, claim)
             invalid = set()
+            for position, diagnosis in pointed:
+                if diagnosis.code != normalize_diagnosis(diagnosis.code):
+                    yield Problem(
+                        f"{describe(drug.line)}: diagnosis {position} is written {diagnosis.code!r}; an 837 carries"
+                        f" ICD-10-CM codes without the dot, in capitals ({normalize_diagnosis(diagnosis.code)}), and a"
+                        " payer's front end rejects the code as written", drug.line, kind="code",
+                    )
             for position, code in codes:
                 problem = _code_set_problem(position, code, day)
                 if problem:
