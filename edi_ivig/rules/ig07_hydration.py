@@ -32,10 +32,7 @@ class Hydration(Rule):
         "CMS NCCI policy manual ch. XI section B.4-B.5, as quoted by AAPC; CMS RAC topic 0071, citing MCPM ch. 12"
         " section 30.5 (POLICY-REVIEW R10, R11); practitioner guidance (seed 004, 'The Hydration Trap')"
     )
-    applies_to = (
-        "837P and 837I, every payer; not an 837P in a facility place of service (option"
-        " facility_places_of_service: IG08 flags the lines the facility bills)"
-    )
+    applies_to = "837P and 837I, every payer; not an 837P in a facility place of service (IG08 flags those lines)"
     severity = "warning"
     example = "96365 + 96361 with J1561 on 2026-10-05, 96361 without 59 or a diagnosis of its own: likely concurrent, not payable"
     __doc__ = f"""{title}.
@@ -84,33 +81,38 @@ class Hydration(Rule):
             return
         infusion_days = frozenset().union(*(days(d.line, claim) for d in drugs))
         initials = _codes_by_day(claim, ctx, OTHER_INITIALS)
+        sequential_days = set(_codes_by_day(claim, ctx, SEQUENTIAL_AFTER)) if claim.kind == "837P" else set()
         for line in claim.lines:
             group = ref.group(line.procedure.code)
-            if group == "hydration_initial":
-                day = one_day(line, claim)
-                others = initials.get(day, ()) if day else ()
-                if others and not is_distinct_service(line):
-                    hierarchy = (
-                        " (a facility bills the highest service in the hierarchy as initial: chemotherapy, infusion,"
-                        " push, hydration)" if claim.kind == "837I" else ""
-                    )
-                    yield Problem(
-                        f"{describe(line)}: a second initial code that day, with {', '.join(sorted(set(others)))},"
-                        f" without 59, XE, XS, XP or XU; one initial service per encounter, of any family{hierarchy};"
-                        f" hydration after the infusion is {_one(ref.codes_in('hydration_additional'))}",
-                        line, kind="initial",
-                    )
+            day = one_day(line, claim)
+            if group == "hydration_initial" and initials.get(day) and not is_distinct_service(line):
+                yield Problem(_second_initial(line, initials[day], claim.kind, ctx), line, kind="initial")
             elif group == "hydration_additional" and days(line, claim) & infusion_days:
-                if is_distinct_service(line) or _sequential_with_own_diagnosis(line, claim, ctx):
-                    continue
-                shown = "59, XE, XS, XP or XU" + (" or a diagnosis of its own" if claim.kind == "837P" else "")
-                how = "59 or XS, its own diagnosis" if claim.kind == "837P" else "59 or XS"
-                yield Problem(
-                    f"{describe(line)}: hydration on a day of immune globulin infusion without {shown}: likely"
-                    " concurrent with the infusion, which is not separately reportable; hydration given before or"
-                    f" after it, medically necessary, may be billed showing so ({how})",
-                    line, kind="concurrent",
-                )
+                if is_distinct_service(line) or (day in sequential_days and _own_diagnosis(line, day, claim, ctx)):
+                    continue  # shown to be a distinct, sequential service: it may stand
+                yield Problem(_likely_concurrent(line, claim.kind), line, kind="concurrent")
+
+
+def _second_initial(line: ServiceLine, others: list[str], kind: str, ctx: Context) -> str:
+    hierarchy = (
+        " (a facility bills the highest service in the hierarchy as initial: chemotherapy, infusion, push, hydration)"
+        if kind == "837I" else ""
+    )
+    return (
+        f"{describe(line)}: a second initial code that day, with {', '.join(sorted(set(others)))}, without 59, XE,"
+        f" XS, XP or XU; one initial service per encounter, of any family{hierarchy}; hydration after the infusion"
+        f" is {'/'.join(sorted(ctx.reference.codes_in('hydration_additional')))}"
+    )
+
+
+def _likely_concurrent(line: ServiceLine, kind: str) -> str:
+    shown = "59, XE, XS, XP or XU" + (" or a diagnosis of its own" if kind == "837P" else "")
+    how = "59 or XS, its own diagnosis" if kind == "837P" else "59 or XS"  # an 837I line has no diagnosis pointer
+    return (
+        f"{describe(line)}: hydration on a day of immune globulin infusion without {shown}: likely concurrent with"
+        " the infusion, which is not separately reportable; hydration given before or after it, medically necessary,"
+        f" may be billed showing so ({how})"
+    )
 
 
 def _codes_by_day(claim: Claim, ctx: Context, groups: tuple[str, ...]) -> dict[dt.date, list[str]]:
@@ -123,12 +125,8 @@ def _codes_by_day(claim: Claim, ctx: Context, groups: tuple[str, ...]) -> dict[d
     return by_day
 
 
-def _sequential_with_own_diagnosis(line: ServiceLine, claim: Claim, ctx: Context) -> bool:
-    """837P: 96361 after an initial 96365 (96374, 96409, 96413) that day, pointing to a diagnosis the
-    day's immune globulin and drug administration lines do not point to."""
-    day = one_day(line, claim)
-    if claim.kind != "837P" or day is None or not _codes_by_day(claim, ctx, SEQUENTIAL_AFTER).get(day):
-        return False
+def _own_diagnosis(line: ServiceLine, day: dt.date, claim: Claim, ctx: Context) -> bool:
+    """837P: the line points to a diagnosis the day's immune globulin and drug administration lines do not."""
     drug_ids = {id(d.line) for d in drug_lines(claim, ctx)}
     infusion_pointers = {
         pointer
@@ -138,7 +136,3 @@ def _sequential_with_own_diagnosis(line: ServiceLine, claim: Claim, ctx: Context
         for pointer in other.diagnosis_pointers
     }
     return bool(set(line.diagnosis_pointers) - infusion_pointers)
-
-
-def _one(codes: frozenset[str]) -> str:
-    return "/".join(sorted(codes))

@@ -67,9 +67,8 @@ class AdministrationCoding(Rule):
         " CPT guidance for the facility setting as quoted by AAPC (POLICY-REVIEW R11-R13); practitioner guidance (seed 004)"
     )
     applies_to = (
-        "837P and 837I, every payer; facility hierarchy: 837I; facility place of service (option"
-        " facility_places_of_service): 837P drug and administration lines; missing administration: 837P in"
-        " the office, not a facility, not the home (option administration_check)"
+        "837P and 837I, every payer; hierarchy: 837I; 837P in a facility place of service: its drug and"
+        " administration lines; missing administration: 837P in the office (option administration_check)"
     )
     severity = "warning"
     example = "96365 with J1559 (Hizentra, subcutaneous) on the same day: bill 96369"
@@ -196,28 +195,14 @@ class AdministrationCoding(Rule):
                     )
 
     def _initials(self, claim: Claim, by_group: dict[str, list[ServiceLine]], ref: Reference) -> Iterator[Problem]:
-        for day, lines in _per_day(claim, (line for g in INITIAL_RANK for line in by_group.get(g, ()))):
-            lines.sort(key=lambda line: INITIAL_RANK[_group(line, ref)])  # stable: line order within a family
-            kept = lines[0]
+        for _day, lines in _per_day(claim, (line for g in INITIAL_RANK for line in by_group.get(g, ()))):
+            # the initial code: the highest in the hierarchy, the first line of its family
+            kept = min(lines, key=lambda line: INITIAL_RANK[_group(line, ref)])
             for line in lines:
                 extra = _count(line) - 1 if line is kept else _count(line)
                 if extra < 1 or is_distinct_service(line) or _group(line, ref) == "hydration_initial":
                     continue  # a second 96360 is IG07's
-                if line is kept:
-                    message = f"{_count(line)} initial services ({line.procedure.code}) on one line that day"
-                else:
-                    message = f"a second initial service that day, with {kept.procedure.code},"
-                message += " without 59, XE, XS, XP or XU; one initial code per encounter, of any family, unless a second IV site was needed"
-                if line is not kept:
-                    ranked = INITIAL_RANK[_group(kept, ref)] < INITIAL_RANK[_group(line, ref)]
-                    if claim.kind == "837I" and ranked:
-                        message += (
-                            f"; a facility bills the highest in the hierarchy (chemotherapy, infusion, push,"
-                            f" hydration) as initial, {kept.procedure.code}, and this service with its subsequent code"
-                        )
-                    else:
-                        message += "; bill one as initial and the other with its subsequent or sequential code"
-                yield Problem(f"{describe(line)}: {message}", line)
+                yield Problem(_second_initial(line, kept, claim.kind, ref), line)
 
     def _hierarchy(self, claim: Claim, by_group: dict[str, list[ServiceLine]], ref: Reference) -> Iterator[Problem]:
         subsequent = dict(_per_day(claim, (line for g in SUBSEQUENT_RANK for line in by_group.get(g, ()))))
@@ -283,6 +268,20 @@ class AdministrationCoding(Rule):
                     f"{describe(drug.line)}: no administration (96365-96379) billed that day; bill how the drug was given",
                     drug.line,
                 )
+
+
+def _second_initial(line: ServiceLine, kept: ServiceLine, kind: str, ref: Reference) -> str:
+    rule = "without 59, XE, XS, XP or XU; one initial code per encounter, of any family, unless a second IV site was needed"
+    if line is kept:
+        return f"{describe(line)}: {_count(line)} initial services ({line.procedure.code}) on one line that day {rule}"
+    if kind == "837I" and INITIAL_RANK[_group(kept, ref)] < INITIAL_RANK[_group(line, ref)]:
+        then = (
+            "a facility bills the highest in the hierarchy (chemotherapy, infusion, push, hydration) as initial,"
+            f" {kept.procedure.code}, and this service with its subsequent code"
+        )
+    else:
+        then = "bill one as initial and the other with its subsequent or sequential code"
+    return f"{describe(line)}: a second initial service that day, with {kept.procedure.code}, {rule}; {then}"
 
 
 def _route(drug: DrugLine) -> str:
