@@ -28,6 +28,17 @@ DRUG_ADMINISTRATION_GROUPS = (
 )
 HYDRATION_GROUPS = ("hydration_initial", "hydration_additional")
 ADMINISTRATION_GROUPS = DRUG_ADMINISTRATION_GROUPS + HYDRATION_GROUPS
+# The initial codes of each family (96360, 96365, 96369, 96374, 96409, 96413: one per encounter,
+# of any family), ranked as a facility picks its initial code: chemotherapy, then infusion, then
+# push, then hydration (CMS RAC topic 0071, citing MCPM ch. 12 section 30.5; POLICY-REVIEW R11).
+# The subcutaneous infusion 96369 ranks as an infusion.
+INITIAL_RANK = {
+    "chemo_initial": 0, "chemo_push": 0, "iv_initial": 1, "sc_initial": 1, "iv_push": 2, "hydration_initial": 3,
+}
+FAMILIES = ("chemotherapy", "infusion", "push", "hydration")  # by rank
+# The modifiers that show a second service was distinct (a separate IV site, a separate
+# encounter): 59 and its X{EPSU} subsets (CMS RAC topic 0071; NCCI policy manual ch. XI).
+DISTINCT_SERVICE_MODIFIERS = frozenset({"59", "XE", "XS", "XP", "XU"})
 
 
 @attrs.frozen
@@ -123,3 +134,14 @@ def administration_days(claim: Claim, ctx: Context) -> frozenset[dt.date]:
             *(days(line, claim) for line in claim.lines if ctx.reference.group(line.procedure.code) in DRUG_ADMINISTRATION_GROUPS)
         ),
     )
+
+
+def one_day(line: ServiceLine, claim: Claim) -> dt.date | None:
+    """The day of a line provided on one day (its date, or an 837I one-day statement period); None for a range (IG01's)."""
+    covered = days(line, claim)
+    return next(iter(covered)) if len(covered) == 1 else None
+
+
+def is_distinct_service(line: ServiceLine) -> bool:
+    """The line carries 59, XE, XS, XP or XU."""
+    return not DISTINCT_SERVICE_MODIFIERS.isdisjoint(line.procedure.modifiers)
