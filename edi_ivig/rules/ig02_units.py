@@ -55,9 +55,12 @@ class UnitsPerDescriptor(Rule):
 
     ## Fix and its safety
 
-    Safe: set the units to the computed number, with the unit basis UN (so a line in MJ or DA
-    whose amount is known is set to units); the line charge stays as billed. No fix when the
-    amount given is unknown.
+    Set the units to the computed number, with the unit basis UN (so a line in MJ or DA whose
+    amount is known is set to units); the line charge stays as billed. Safe when the units
+    billed are a known slip (the mL, the grams, one per package), missing, or not in units:
+    then the CTP is the one amount the line gives. Unsafe when they are some other number: two
+    amounts disagree and the claim does not say which is right. No fix when the amount given
+    is unknown.
     """
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
@@ -108,7 +111,14 @@ class UnitsPerDescriptor(Rule):
         if expected < 1:
             yield Problem(f"{message}, less than one unit", line)
             return
-        yield Problem(message, line, ReplaceLine(line, (line.edit(units=Decimal(expected), unit_basis="UN"),)))
+        # Units that are a known slip (the mL, the grams, one per package), none, or not units at all
+        # leave the CTP the one amount on the line: the fix is safe. Other units are a second amount
+        # the CTP contradicts, and which of the two is right is not on the claim.
+        unexplained = in_units and line.units is not None and not mistake and not drug.is_unclassified
+        if unexplained:
+            message += "; which of the units billed and the NDC quantity is right is not on the claim"
+        fix = ReplaceLine(line, (line.edit(units=Decimal(expected), unit_basis="UN"),))
+        yield Problem(message, line, fix, safety="unsafe" if unexplained else None)
 
     @staticmethod
     def _unit_mg(drug: DrugLine, claim: Claim, ctx: Context) -> int | None:
@@ -118,6 +128,11 @@ class UnitsPerDescriptor(Rule):
             return None
         own = ctx.reference.specific_code(drug.product, service_date(drug.line, claim))
         return own.unit_mg if own else None
+
+
+# The descriptor units of the immune globulin codes (500 mg for most IV codes, 100 mg for SC
+# codes and some IV ones): a line counted in the other is a known slip.
+COMMON_UNITS_MG = (500, 100)
 
 
 def _basis(code: str) -> str:
@@ -137,5 +152,13 @@ def _likely_mistake(units: Decimal | None, line, grams: Decimal, drug: DrugLine)
         return " (one per package)"
     if ctp is not None and ctp.unit == "UN" and units == ctp.quantity:
         return " (one per package)"
+    unit_mg = drug.code.unit_mg
+    if unit_mg:
+        waste = drug.is_waste
+        if units == billing_units(grams, unit_mg, waste=not waste):
+            return " (rounded down)" if not waste else " (rounded up)"
+        for other in (mg for mg in COMMON_UNITS_MG if mg != unit_mg):
+            if units == billing_units(grams, other, waste=waste):
+                return f" (in units of {other} mg, not this code's {unit_mg} mg)"
     return ""
 
