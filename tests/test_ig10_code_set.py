@@ -37,10 +37,18 @@ def test_a_header_holds_the_claim_and_turning_ig10_off_turns_it_off():
     assert _ig10(edi_ivig.process(G35_IN_WINDOW, config=off)) == []
 
 
-def test_the_same_diagnosis_after_the_window_gets_no_code_set_finding():
+def test_after_the_window_a_header_is_still_an_error_and_an_unknown_code_a_warning():
     later = G35_IN_WINDOW.replace(b"D8*20251101", b"D8*20261101")
-    found = _ig10(edi_ivig.process(later))
-    assert found == [("warning", found[0][1])] and "not a billable ICD-10-CM code after 2025-09-30" in found[0][1]
+    assert _ig10(edi_ivig.process(later)) == [("error", _ig10(edi_ivig.process(G35_IN_WINDOW))[0][1])]
+    unknown = later.replace(b"HI*ABK:G35~", b"HI*ABK:G35Z9~")
+    ((severity, message),) = _ig10(edi_ivig.process(unknown))
+    assert severity == "warning" and "(the date of service is after 2026-09-30); unless the next year's code set added it" in message
+    assert not edi_ivig.process(unknown, mode="fix", hold_errors=True).held  # a warning holds nothing
+
+
+def test_before_the_window_the_code_set_says_nothing():
+    earlier = G35_IN_WINDOW.replace(b"D8*20251101", b"D8*20250915")  # FY2025: G35 was billable
+    assert all("header" not in message for _, message in _ig10(edi_ivig.process(earlier)))
 
 
 def test_a_split_course_is_told_once():

@@ -36,7 +36,7 @@ class CoveredDiagnosis(Rule):
     )
     applies_to = "837P and 837I, every setting; the payer's coverage list (option coverage_list), the home one at home and for DME suppliers"
     severity = "warning"
-    kind_severity = {"code": "error"}
+    kind_severity = {"code": "error", "unlisted": "warning"}
     example = (
         "J1561 pointing to G35 on 2026-05-05 (a header since FY2026: error); J1561 pointing only to G62.9"
         " (not on Group 1); B20 for a patient aged 40; G61.81 with E11.9 or D47.2 on the claim"
@@ -52,10 +52,11 @@ class CoveredDiagnosis(Rule):
       library carries (config/icd10cm_release.toml: FY2026, 2025-10-01..2026-09-30), a diagnosis
       that is a header there (G35 from FY2026, D80, G61.8) or no code of it at all. The finding
       names the diagnosis by its position in HI and, when there are at most {FEW}, the billable
-      codes under it. Outside the window the library cannot say what the code set was (FY2027
-      took over on 2026-10-01), so nothing is said of it: no finding, rather than one on every
-      claim that only says the code set is not known. A code so flagged is left out of the
-      coverage check below (its finding says what to do).
+      codes under it. After the window (FY2027 took over on 2026-10-01, and no library carries
+      it yet) a header is still an error, since ICD-10-CM never makes a code billable again once
+      it has codes under it, and a code FY2026 lacks is a warning: FY2027 may have added it.
+      Before the window nothing is said (FY2025 had G35 billable). A code so flagged is left out
+      of the coverage check below (its finding says what to do).
     - coverage: none of the diagnoses is on the coverage list configured for the payer (option
       coverage_list; default A57187 Group 1; for immune globulin given in the patient's home, an
       837P in place of service 12 or a DME supplier's claim, option home_coverage_list: by
@@ -121,10 +122,10 @@ class CoveredDiagnosis(Rule):
                         " payer's front end rejects the code as written", drug.line, kind="code",
                     )
             for position, code in codes:
-                problem = _code_set_problem(position, code, day)
-                if problem:
+                found = _code_set_problem(position, code, day)
+                if found:
                     invalid.add(code)
-                    yield Problem(f"{describe(drug.line)}: {problem}", drug.line, kind="code")
+                    yield Problem(f"{describe(drug.line)}: {found[0]}", drug.line, kind=found[1])
             valid = tuple(dict.fromkeys(code for _, code in codes if code not in invalid))
             problem = _coverage_problem(valid, claim, covered, day) if valid else None
             if problem:
@@ -140,21 +141,35 @@ def _pointed(drug: DrugLine, claim: Claim) -> tuple[list[tuple[int, Diagnosis]],
     return good, [p for p in pointers if not 1 <= p <= len(claim.diagnoses)]
 
 
-def _code_set_problem(position: int, code: str, day: dt.date | None) -> str | None:
-    """What the pinned release says is wrong with a diagnosis on the date of service, or None
-    (also when the date is outside the release's window: then it cannot say)."""
+def _code_set_problem(position: int, code: str, day: dt.date | None) -> tuple[str, str] | None:
+    """What the pinned release says is wrong with a diagnosis on the date of service, and the
+    finding's kind ("code": an error; "unlisted": a warning), or None.
+
+    Inside the release's window it says what the code set was. After it (the next fiscal year,
+    which no pinned library carries yet), a header stays an error, since ICD-10-CM does not make
+    a code billable again once it has codes under it; a code the release lacks may be one the
+    next year added, so that is a warning. Before the window it says nothing: the year before may
+    have had the code billable (G35 until 2025-09-30) or a code since deleted.
+    """
     release = icd10cm.release()
-    if not release.covers(day):
+    later = day is not None and day > release.valid_through
+    if not (release.covers(day) or later):
         return None
     kind = icd10cm.kind(code)
     where = f"diagnosis {position} ({code})"
-    if kind == "unknown":
-        return f"{where} is not a code in {release.name}; a claim with an invalid diagnosis code is rejected"
     if kind == "header":
         return (
             f"{where} is a header in {release.name}, not a billable code; a claim with it is rejected:"
-            f" bill {_codes_under(code)}"
+            f" bill {_codes_under(code)}", "code",
         )
+    if kind == "unknown" and later:
+        return (
+            f"{where} is not a code in {release.name}, the newest code set known here (the date of service is"
+            f" after {release.valid_through.isoformat()}); unless the next year's code set added it, a claim"
+            " with it is rejected", "unlisted",
+        )
+    if kind == "unknown":
+        return f"{where} is not a code in {release.name}; a claim with an invalid diagnosis code is rejected", "code"
     return None
 
 
