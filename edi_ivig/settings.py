@@ -42,10 +42,35 @@ def _text(value: Any) -> str | None:
     return None if isinstance(value, str) and value else f"must be a non-empty string, not {value!r}"
 
 
-def _codes(value: Any) -> str | None:
-    if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
-        return None
-    return f"must be a list of codes (strings), not {value!r}"
+def _list_of(what: str, one: str, example: str, fits: Callable[[str], bool]) -> Check:
+    """A list of codes each of one shape: a misspelt one ("13x", "J1561 ") would match no claim and
+    quietly switch a check off, so it is an error naming it."""
+    def check(value: Any) -> str | None:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return f"must be a list of {what} (strings such as {example}), not {value!r}"
+        wrong = [v for v in value if not fits(v)]
+        return f"has {wrong[0]!r}, which is not {one} such as {example}" if wrong else None
+    return check
+
+
+def _two_digits(code: str) -> bool:
+    return len(code) == 2 and code.isascii() and code.isdigit()
+
+
+def _procedure_code(code: str) -> bool:
+    """HCPCS Level II (a capital and four digits: J1561) or CPT (five digits, or four and a capital: 96365, 0591T)."""
+    if len(code) != 5 or not code.isascii():
+        return False
+    return (code[0].isupper() and code[1:].isdigit()) or (code[:4].isdigit() and (code[4].isdigit() or code[4].isupper()))
+
+
+def _cpt_code(code: str) -> bool:
+    return len(code) == 5 and code.isascii() and code.isdigit()
+
+
+_bill_types = _list_of("types of bill", "a type of bill", '"13" (CLM05-1: the 13 of TOB 013X)', _two_digits)
+_places = _list_of("places of service", "a place of service", '"22"', _two_digits)
+_codes = _list_of("procedure codes", "a procedure code", '"J1561"', _procedure_code)
 
 
 def _daily_maximum(value: Any) -> str | None:
@@ -63,6 +88,8 @@ def _product_codes(value: Any) -> str | None:
     if not isinstance(value, dict):
         return "must be a table: code = { route = \"IV\" or \"SC\", unit_mg = N, source = \"...\" }"
     for code, row in value.items():
+        if not _cpt_code(code):
+            return f"has {code!r}, which is not a CPT code (five digits, such as 90283); HCPCS codes are in the HCPCS table"
         if not (isinstance(row, dict) and set(row) == {"route", "unit_mg", "source"}):
             return f"{code} must be {{ route = \"IV\", unit_mg = N, source = \"...\" }}: a code ships with its source"
         if row["route"] not in ("IV", "SC") or not isinstance(row["unit_mg"], int) or row["unit_mg"] < 1 or _text(row["source"]):
@@ -81,17 +108,17 @@ RULE_SCHEMA: dict[str, Check] = {"enabled": _boolean, "severity": _one_of(*SEVER
 OPTIONS_SCHEMA: dict[str, Check] = {
     "noc_units": _one_of("one", "dose"),
     "jw_jz": _one_of("medicare", "always", "never"),
-    "jw_jz_bill_types": _codes,
+    "jw_jz_bill_types": _bill_types,
     "administration_check": _one_of("office", "all", "never"),
     "ja_jb_codes": _codes,
     "coverage_list": _text,
     "home_coverage_list": _text,
     "daily_maximum": _daily_maximum,
     "mue": _one_of("medicare", "always", "never"),
-    "facility_places_of_service": _codes,
-    "line_date_bill_types": _codes,
-    "inpatient_bill_types": _codes,
-    "opps_bill_types": _codes,
+    "facility_places_of_service": _places,
+    "line_date_bill_types": _bill_types,
+    "inpatient_bill_types": _bill_types,
+    "opps_bill_types": _bill_types,
     "opps_packaged_codes": _codes,
     "dme_mac": _boolean,
     "immune_globulin_cpt_codes": _product_codes,
