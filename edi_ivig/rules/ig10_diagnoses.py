@@ -34,7 +34,7 @@ class CoveredDiagnosis(Rule):
         " article A57187, Group 1 (seed 001); config/coverage_a57187_group1.csv; home infusion: CMS Pub. 100-02"
         " ch. 15 section 50.6 and A52509 (config/coverage_home_ivig_pidd.csv)"
     )
-    applies_to = "837P and 837I, every setting; the payer's coverage list (option coverage_list), the home one at home and for DME suppliers"
+    applies_to = "837P and 837I, every setting; the payer's coverage list (option coverage_list), Medicare's home list at home and for DME suppliers"
     severity = "warning"
     kind_severity = {"code": "error", "unlisted": "warning"}
     example = (
@@ -58,9 +58,9 @@ class CoveredDiagnosis(Rule):
       Before the window nothing is said (FY2025 had G35 billable). A code so flagged is left out
       of the coverage check below (its finding says what to do).
     - coverage: none of the diagnoses is on the coverage list configured for the payer (option
-      coverage_list; default A57187 Group 1; for immune globulin given in the patient's home, an
-      837P in place of service 12 or a DME supplier's claim, option home_coverage_list: by
-      default the primary immune deficiencies of Medicare's home IVIG benefit), or every listed one fails a condition the claim
+      coverage_list; default A57187 Group 1; for immune globulin given in the patient's home under
+      Medicare, an 837P in place of service 12 with SBR09 MA/MB or a DME supplier's claim, option
+      home_coverage_list: by default the primary immune deficiencies of its home IVIG benefit), or every listed one fails a condition the claim
       can show: B20 under 13 at the date of service, from the patient's DMG02; G61.81 with none
       of the claim's diagnoses in diabetes mellitus, dysproteinemia, renal failure or
       malnutrition (config/icd10cm_condition_groups.csv, ranges resolved through the library);
@@ -98,7 +98,8 @@ class CoveredDiagnosis(Rule):
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
         where = setting(claim, ctx.settings)
-        covered = coverage_list(ctx.settings.home_coverage_list if where.home or where.dme else ctx.settings.coverage_list)
+        home_benefit = where.dme or (where.home and where.medicare)  # Medicare's home IVIG benefit
+        covered = coverage_list(ctx.settings.home_coverage_list if home_benefit else ctx.settings.coverage_list)
         seen: set[tuple[tuple[int, str], ...]] = set()
         for drug in drug_lines(claim, ctx):
             pointed, bad_pointers = _pointed(drug, claim)
