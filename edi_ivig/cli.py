@@ -299,9 +299,11 @@ def fix(
 ) -> None:
     """Write INPUT with the fixes applied to OUTPUT.
 
-    Safe fixes (mechanical: splitting a date range into per-day lines, units in
-    the descriptor's unit, the NOS narrative) are applied; unsafe ones only with
-    --unsafe-fixes or when the config says so for a rule. Claims no fix changes
+    Safe fixes (units in the descriptor's unit where the claim shows the slip,
+    the NOS narrative from the NDC, a per-day split where each line states its
+    daily dose) are applied; unsafe ones (an even split of a date range, JZ,
+    modifier 25, a recode) only with --unsafe-fixes or when the config says so
+    for a rule; `edi-ivig rules` gives each rule's. Claims no fix changes
     are written exactly as read; a file with nothing to fix comes out
     byte-identical. INPUT is never modified. The findings and summary go to
     stdout; when OUTPUT is - (a filter), only the summary, to stderr. Every

@@ -23,13 +23,14 @@ class NosNarrative(Rule):
     id = "IG03"
     title = "Drug name, dose and units in the NOS field of a not-otherwise-classified code"
     policy = (
-        "When administering IVIG to patients over continuous days, providers should report each day's"
-        " dosage on a separate line of coding, using the appropriate date of service with the units"
-        " reported in the NOS field of the claim form."
+        "A not-otherwise-classified code names no drug: the claim line describes the drug given, its"
+        " dose and units, in the narrative (SV101-7 / SV202-7, item 19 on paper), or it is returned; each"
+        " day's dose is reported on its own line with the units in the NOS field."
     )
     source = (
-        "CMS MAC Billing and Coding article A59105 (seed 000); X12 005010X222A1 SV101-7 and"
-        " 005010X223A2 SV202-7 (description, 80 characters)"
+        "CMS MAC article A57778 (NOC drug billing: the narrative in SV101-7 or item 19; POLICY-REVIEW R7);"
+        " A59105 on the NOS field per day (seed 000); X12 005010X222A1 SV101-7 and 005010X223A2 SV202-7"
+        " (description, 80 characters)"
     )
     applies_to = "837P and 837I, every setting and payer"
     severity = "error"

@@ -229,7 +229,7 @@ def _condition_failed(code: str, entry: str, claim: Claim, covered: CoverageList
         if birth is None or day is None:
             return f"{code} is covered on {covered.name} only up to age {limit}, and the patient's birth date (DMG02) is not on the claim"
         if _age(birth, day) > limit:
-            return f"{code} is covered on {covered.name} only up to age {limit}; the patient is {_age(birth, day)} on the date of service"
+            return f"{code} is covered on {covered.name} only up to age {limit}; the patient is older on the date of service (DMG02)"
     groups = condition_groups()
     for condition in covered.not_payable_with(entry):
         codes = groups.get(condition, ())
