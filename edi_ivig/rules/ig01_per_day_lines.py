@@ -36,7 +36,8 @@ class PerDayLines(Rule):
 
     An immune globulin drug line, or an administration line on a claim with one, whose DTP*472
     is a date range (RD8) of several days; on an 837I, a drug line with no date of its own on a
-    multi-day statement period (flagged: which day is which is not on the claim). On 837I only
+    multi-day statement period (flagged: which day is which is not on the claim), or on a
+    one-day one (flagged too: Medicare asks for every line's date on these bills). On 837I only
     the types of bill whose every line carries its date (option line_date_bill_types, Medicare's
     list: outpatient, SNF Part B, home health, clinic, CAH and others): an inpatient bill (11x,
     18x, 21x, 41x) has no line dates in the TR3, so neither of these applies to it.
@@ -123,15 +124,14 @@ class PerDayLines(Rule):
 
     def _undated(self, claim: Claim, drugs: list) -> Iterator[Problem]:  # type: ignore[type-arg]
         period = claim.statement_period
-        if period is None or not period.is_range:
-            return
         for drug in drugs:
-            if drug.line.date is None:
-                yield Problem(
-                    f"{describe(drug.line)} has no date of service (DTP*472) and the statement period covers"
-                    f" {period.days} days; give each day's dose its own line with its date",
-                    drug.line,
-                )
+            if drug.line.date is not None:
+                continue
+            if period is not None and period.is_range:
+                said = f"the statement period covers {period.days} days; give each day's dose its own line with its date"
+            else:
+                said = "on this type of bill every line carries its date of service; add the day the dose was given"
+            yield Problem(f"{describe(drug.line)} has no date of service (DTP*472) and {said}", drug.line)
 
     def _why_not(self, line: ServiceLine, claim: Claim, ctx: Context) -> str | None:
         days = line.date.days  # type: ignore[union-attr]
