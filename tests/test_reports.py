@@ -207,7 +207,7 @@ def test_json_report_of_the_demo():
     assert first == {
         "rule": "IG01", "severity": "error", "line": 1, "fixed": False, "status_code": "A7:187",
         "message": "J1561-JZ on 2026-10-05..2026-10-09: 5 days on one line; the dose of each day goes on its own line with that date;"
-        " splitting it evenly assumes the dose was the same each day: confirm each day's in the infusion record",
+        " splitting it evenly assumes the dose was the same each day: confirm it day by day in the infusion record",
     }
 
 

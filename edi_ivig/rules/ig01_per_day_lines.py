@@ -119,7 +119,7 @@ class PerDayLines(Rule):
                 said = "the line states its daily dose" if id(line) in drug_ids else "the line bills one a day"
                 yield Problem(f"{message}; {said}", line, ReplaceLine(line, tuple(_split(line, taken))), safety="safe")
             else:
-                assumed = f"splitting it evenly assumes {what} was the same each day: confirm each day's in the infusion record"
+                assumed = f"splitting it evenly assumes {what} was the same each day: confirm it day by day in the infusion record"
                 yield Problem(f"{message}; {assumed}", line, ReplaceLine(line, tuple(_split(line, taken))))
 
     def _undated(self, claim: Claim, drugs: list) -> Iterator[Problem]:  # type: ignore[type-arg]
