@@ -565,3 +565,8 @@ def regress(cases_dir: str, update: bool) -> None:
 from edi_ivig.refdata.command import refdata  # noqa: E402
 
 main.add_command(refdata)
+
+# `edi-ivig serve`: the hook as an HTTP service lives in its own package.
+from edi_ivig.service.command import serve  # noqa: E402
+
+main.add_command(serve)
