@@ -117,26 +117,28 @@ def serve(
         raise click.UsageError(str(error)) from None
     if (ssl_certfile is None) != (ssl_keyfile is None):
         raise click.UsageError("--ssl-certfile and --ssl-keyfile go together")
+    if ssl_certfile is not None:  # read now: a bad file is a usage error, not a failed handshake later
+        try:
+            ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(ssl_certfile, ssl_keyfile)
+        except (ssl.SSLError, OSError) as error:
+            why = error.strerror or getattr(error, "reason", None) or error
+            raise click.UsageError(f"--ssl-certfile/--ssl-keyfile: cannot use them: {why}") from None
     size = _workers(workers)
     uvicorn_logger = logging.getLogger("uvicorn")
     uvicorn_logger.handlers[:] = [_ToStructlog()]
     uvicorn_logger.propagate = False
-    pool = Workers(config, size, verbosity, log_format)
+    try:  # before the workers start: a port in use is found at once
+        listener = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    except OSError as error:
+        raise click.UsageError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    pool = None
     try:
+        pool = Workers(config, size, verbosity, log_format)
         app = build_app(pool, max_body=max_body, token=token)
         settings = uvicorn.Config(
-            app, lifespan="off", access_log=False, log_config=None, log_level="warning", server_header=False, proxy_headers=False,
-            ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile,
+            app, lifespan="off", access_log=False, log_config=None, log_level="warning", server_header=False,
+            proxy_headers=False, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile,
         )
-        try:
-            settings.load()  # reads the TLS files now: a bad one is a usage error, not a failed handshake later
-        except (ssl.SSLError, OSError) as error:
-            why = error.strerror or getattr(error, "reason", None) or error
-            raise click.UsageError(f"--ssl-certfile/--ssl-keyfile: cannot use them: {why}") from None
-        try:
-            listener = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
-        except OSError as error:
-            raise click.UsageError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
         bound = listener.getsockname()[1]
         scheme = "https" if ssl_certfile else "http"
         shown = f"[{host}]" if ":" in host else host
@@ -146,5 +148,7 @@ def serve(
             log.get_logger().warning("listening beyond this machine without a token: set --token-file or EDI_IVIG_TOKEN")
         uvicorn.Server(settings).run(sockets=[listener])
     finally:
-        pool.close()
+        listener.close()
+        if pool is not None:
+            pool.close()
         log.get_logger().info("stopped")
