@@ -9,6 +9,7 @@ case's config as --config); only the JSON report's `input` (the file name) diffe
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 import shutil
@@ -17,6 +18,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -503,11 +505,20 @@ def test_the_access_log_names_requests_and_never_their_content(server, client):
         assert secret not in text, secret
 
 
-def test_a_request_in_flight_finishes_after_sigterm_and_health_answers_meanwhile(tmp_path):
+@functools.cache
+def _big() -> tuple[bytes, bytes]:
+    """300 all-IVIG claims (about half a second of work) and what fix makes of them."""
     from edi_ivig.bench import write_file
 
-    write_file(tmp_path / "big.x12", "P", 600, 1.0)  # all IVIG: about a second of work
-    data = (tmp_path / "big.x12").read_bytes()
+    with tempfile.TemporaryDirectory() as folder:
+        write_file(Path(folder) / "big.x12", "P", 300, 1.0)
+        data = (Path(folder) / "big.x12").read_bytes()
+    return data, edi_ivig.process(data, mode="fix").output
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=lambda s: s.name)
+def test_a_request_in_flight_finishes_after_a_stop_signal_and_health_answers_meanwhile(tmp_path, stop):
+    data, expected = _big()
     server = Server(tmp_path / "server", "--workers", "1")
     try:
         server.wait_ready()
@@ -521,14 +532,14 @@ def test_a_request_in_flight_finishes_after_sigterm_and_health_answers_meanwhile
             with pytest.raises(BlockingIOError):  # the fix was still running when health answered
                 connection.recv(1)
             connection.setblocking(True)
-            server.process.send_signal(signal.SIGTERM)
+            server.process.send_signal(stop)
             answer = b""
             while chunk := connection.recv(65536):
                 answer += chunk
         head, _, body = answer.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 200 ")  # and the connection closed: the loop above ended
-        assert base64.b64decode(json.loads(body)["output"]) == edi_ivig.process(data, mode="fix").output
-        assert server.process.wait(timeout=60) == 128 + signal.SIGTERM
+        assert base64.b64decode(json.loads(body)["output"]) == expected
+        assert server.process.wait(timeout=60) == 128 + (signal.SIGINT if stop == signal.SIGINT else signal.SIGTERM)
     finally:
         server.stop()
     assert server.events()[-1]["event"] == "stopped"

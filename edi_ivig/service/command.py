@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import ssl
 
@@ -96,8 +97,8 @@ def serve(
       edi-ivig --log-format json serve --port 0         a free port, named in the log
 
     Access logs (method, path, status, sizes, time; never a query value or body)
-    go to stderr. SIGTERM or Ctrl-C stops it taking connections, finishes the
-    requests in flight, then exits (143 or 130). Exit code 2 when the config,
+    go to stderr. SIGTERM, SIGHUP or Ctrl-C stops it taking connections,
+    finishes the requests in flight, then exits (143, or 130 for Ctrl-C). Exit code 2 when the config,
     token, TLS files or address are wrong, before it listens.
     """
     import uvicorn
@@ -146,7 +147,10 @@ def serve(
                               token=token is not None, max_body=max_body)
         if token is None and host not in ("127.0.0.1", "::1", "localhost"):
             log.get_logger().warning("listening beyond this machine without a token: set --token-file or EDI_IVIG_TOKEN")
-        uvicorn.Server(settings).run(sockets=[listener])
+        server = uvicorn.Server(settings)
+        # uvicorn finishes the requests in flight on SIGTERM and SIGINT; a hang-up gets the same
+        signal.signal(signal.SIGHUP, lambda number, frame: server.handle_exit(signal.SIGTERM, frame))
+        server.run(sockets=[listener])
     finally:
         listener.close()
         if pool is not None:
