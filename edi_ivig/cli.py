@@ -71,6 +71,7 @@ def main(verbose: int, log_format: str) -> None:
       edi-ivig validate claims.837 --999 ack    pyx12 implementation-guide check
       edi-ivig rules                            the rules, their severity and fix safety
       edi-ivig regress fixtures/rules           re-run regression cases
+      edi-ivig serve --token-file token         the hook over HTTP (POST /v1/fix)
 
     Exit codes: 0 done, no error finding left; 1 error findings left (validate:
     guide errors; regress: a case failed); 2 usage error (also: two outputs that
