@@ -8,6 +8,7 @@ case's config as --config); only the JSON report's `input` (the file name) diffe
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import functools
 import json
@@ -303,6 +304,37 @@ def test_a_body_over_the_limit_is_refused_before_it_is_all_sent(server):
     assert answer.startswith(b"HTTP/1.1 413 ")
 
 
+def test_the_body_is_read_no_further_than_the_limit():
+    """In process, with an endless body: reading stops at the first chunk past the limit."""
+    from starlette.requests import Request
+
+    from edi_ivig.service.body import TooLarge, read_body
+
+    given = 0
+
+    async def receive():
+        nonlocal given
+        given += 1
+        return {"type": "http.request", "body": b"x" * 1000, "more_body": True}
+
+    request = Request({"type": "http", "method": "POST", "path": "/v1/fix", "headers": [], "query_string": b""}, receive)
+    with pytest.raises(TooLarge):
+        asyncio.run(read_body(request, 10_000))
+    assert given == 11
+
+
+@pytest.mark.parametrize("text, size", [("100", 100), ("512K", 512 * 1024), ("64m", 64 * 1024**2), ("1G", 1024**3)])
+def test_max_body_takes_bytes_or_k_m_g(text, size):
+    from edi_ivig.service.body import parse_size
+
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["1.5M", "-1", "64MB", ""])
+def test_max_body_refuses_what_is_not_a_size(text):
+    assert CliRunner().invoke(main, ["serve", "--max-body", text]).exit_code == 2
+
+
 # -- the token --------------------------------------------------------------------------------------
 
 
@@ -398,6 +430,18 @@ def test_a_bad_start_is_exit_2_naming_what(tmp_path, trouble):
     assert expected in done.stderr and "t0k3n" not in done.stderr
 
 
+def test_the_listening_socket_says_tcp_so_asyncio_sets_nodelay_on_each_connection():
+    """asyncio sets TCP_NODELAY only on sockets whose proto is IPPROTO_TCP (socket.create_server's
+    is 0): without it each keep-alive answer waited for a delayed ACK (the bench's /healthz)."""
+    from edi_ivig.service.command import _listen
+
+    with _listen("127.0.0.1", 0) as listener:
+        with socket.create_connection(listener.getsockname()):
+            accepted, _ = listener.accept()
+            with accepted:
+                assert accepted.proto == socket.IPPROTO_TCP
+
+
 def test_serve_help_teaches_with_examples():
     text = CliRunner().invoke(main, ["serve", "--help"]).stdout
     for words in ("Examples:", "curl --data-binary @claims.837", "base64 -d", "Accept: application/edi-x12",
@@ -487,6 +531,26 @@ def test_every_rule_fixture_gives_the_bytes_of_process_and_the_cli(request, tmp_
 def test_the_fixtures_cover_every_case_and_config():
     assert sum(len(cases) for cases in GROUPS.values()) == len(CASES) > 100
     assert len(GROUPS) > 5 and "null" in GROUPS
+
+
+def _workers_of(pid: int) -> list[int]:
+    """The worker processes of a server: spawned children of any of its threads."""
+    children = [c for task in Path(f"/proc/{pid}/task").iterdir() for c in (task / "children").read_text().split()]
+    return sorted(int(c) for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes())
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds the worker processes in /proc")
+def test_a_worker_that_dies_is_503_and_the_workers_are_replaced(tmp_path):
+    with running(tmp_path, "--workers", "1") as server:
+        [worker] = _workers_of(server.process.pid)
+        os.kill(worker, signal.SIGKILL)
+        lost = httpx.post(server.url + "/v1/fix", content=DEMO, timeout=60)
+        assert lost.status_code == 503 and lost.headers["retry-after"] == "1"
+        assert lost.json()["error"] == "workers_lost"
+        server.wait_ready()
+        again = httpx.post(server.url + "/v1/fix", content=DEMO, timeout=60)
+        assert again.status_code == 200 and decoded(again)["output"] == edi_ivig.process(DEMO, mode="fix").output
+        assert _workers_of(server.process.pid) not in ([], [worker])
 
 
 # -- logs, CPU work off the event loop, and a graceful stop ------------------------------------------

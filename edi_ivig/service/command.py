@@ -44,6 +44,22 @@ class _ToStructlog(logging.Handler):
         log.get_logger().log(record.levelno, str(event), **fields)
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket. Made with proto IPPROTO_TCP, as uvicorn makes its own: asyncio sets
+    TCP_NODELAY only on connections whose socket says TCP, and without it every answer on a
+    keep-alive connection waited 40 ms for a delayed ACK (measured: 44 ms against 0.8 ms)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(2048)
+    except OSError:
+        listener.close()
+        raise
+    return listener
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on (0.0.0.0: every interface).")
 @click.option(
@@ -129,7 +145,7 @@ def serve(
     uvicorn_logger.handlers[:] = [_ToStructlog()]
     uvicorn_logger.propagate = False
     try:  # before the workers start: a port in use is found at once
-        listener = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+        listener = _listen(host, port)
     except OSError as error:
         raise click.UsageError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
     pool = None
