@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -155,7 +156,9 @@ def load_run(workdir: Path, requests: int, concurrency: int, workers: int) -> bo
 def serve_section(workdir: Path, quick: bool) -> bool:
     """The bench's section: the load run with one worker and with two."""
     requests = 300 if quick else 2_000
-    print(f"edi-ivig serve over loopback (POST /v1/fix, JSON answers), {requests} requests, 16 at once:")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"edi-ivig serve over loopback (POST /v1/fix, JSON answers), {requests} requests, 16 at once"
+          f" (load average before: {load}; the client runs on the same cores):")
     met = [load_run(workdir, requests, 16, workers) for workers in (1, 2)]
     print(f"  {'no errors, every answer equal to serial process()' if all(met) else 'ERRORS or answers unlike process()'}")
     return all(met)
