@@ -550,7 +550,14 @@ def test_a_worker_that_dies_is_503_and_the_workers_are_replaced(tmp_path):
         server.wait_ready()
         again = httpx.post(server.url + "/v1/fix", content=DEMO, timeout=60)
         assert again.status_code == 200 and decoded(again)["output"] == edi_ivig.process(DEMO, mode="fix").output
-        assert _workers_of(server.process.pid) not in ([], [worker])
+        replaced = _workers_of(server.process.pid)
+        assert replaced not in ([], [worker])
+        server.process.kill()  # gone without stopping its workers: they must not wait for ever
+        server.process.wait()
+        deadline = time.monotonic() + 30
+        while any(Path(f"/proc/{pid}").exists() for pid in replaced):
+            assert time.monotonic() < deadline, "the workers outlived their server"
+            time.sleep(0.1)
 
 
 # -- logs, CPU work off the event loop, and a graceful stop ------------------------------------------

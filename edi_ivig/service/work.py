@@ -14,7 +14,10 @@ import asyncio
 import base64
 import json
 import multiprocessing
+import os
 import signal
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -85,14 +88,18 @@ def counts(result: Result) -> dict[str, str]:
 # -- in the worker process -----------------------------------------------------------------------
 
 _CONFIG: Config | None = None
+_ALL_STARTED: Any = None  # a barrier of the pool's size: see Workers._start
 
 
-def _start(config: Config, verbosity: int, log_format: str) -> None:
+def _start(config: Config, verbosity: int, log_format: str, parent: int, all_started: Any) -> None:
     """Each worker's set-up. The parent decides when workers stop (after the requests in flight),
-    so a SIGTERM or Ctrl-C sent to the whole process group must not kill them first."""
-    global _CONFIG
+    so a SIGTERM or Ctrl-C sent to the whole process group must not kill them first; and a
+    parent that is gone without stopping them (kill -9) must not leave them waiting for ever."""
+    global _CONFIG, _ALL_STARTED
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+    _ALL_STARTED = all_started
     log.configure(verbosity, log_format)
     _CONFIG = config
     from edi_ivig.reference import default_reference
@@ -100,8 +107,18 @@ def _start(config: Config, verbosity: int, log_format: str) -> None:
     default_reference()  # read now, not by the first request
 
 
+def _exit_with(parent: int) -> None:
+    """Exit once the parent is gone (this process is then another's child; also when it was
+    gone before this worker got this far)."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
+
+
 def _started() -> None:
-    """A task that only makes the pool start a worker."""
+    """One of the tasks that start the pool: each waits until every worker has one, so the pool
+    is only taken as started once all its workers are."""
+    _ALL_STARTED.wait(timeout=300)
 
 
 def convert(data: bytes, mode: str, unsafe_fixes: bool, hold_errors: bool, media_type: str) -> Reply | Unreadable:
@@ -128,7 +145,7 @@ class Workers:
 
     def __init__(self, config: Config, size: int, verbosity: int = 0, log_format: str = "console"):
         self.size = size
-        self._setup = (config, verbosity, log_format)
+        self._setup = (config, verbosity, log_format, os.getpid())
         self._pool: ProcessPoolExecutor | None = self._start()
 
     @property
@@ -136,11 +153,14 @@ class Workers:
         return self._pool is not None
 
     def _start(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("spawn")
         pool = ProcessPoolExecutor(
-            self.size, mp_context=multiprocessing.get_context("spawn"), initializer=_start, initargs=self._setup
+            self.size, mp_context=context, initializer=_start, initargs=(*self._setup, context.Barrier(self.size))
         )
-        # A spawned pool starts a worker for each task submitted while none is idle: one each.
-        wait([pool.submit(_started) for _ in range(self.size)])
+        # A spawned pool starts a worker for each task submitted while none is idle; a task ends
+        # only when every worker is in one, so all of them have started and are set up.
+        for done in wait([pool.submit(_started) for _ in range(self.size)]).done:
+            done.result()
         return pool
 
     def _replace(self) -> None:
