@@ -509,23 +509,26 @@ def _compare(client: httpx.Client, cases: list, config: Path | None, tmp_path: P
             output, ack, report), case.folder
 
 
-def _group_id(key: str) -> str:
-    first = GROUPS[key][0].folder
-    return "default config" if key == "null" else f"the config of {first.parent.name}/{first.name}"
+def test_every_rule_fixture_gives_the_bytes_of_process_and_the_cli(client, tmp_path):
+    _compare(client, GROUPS["null"], None, tmp_path)
 
 
-@pytest.mark.parametrize("group", list(GROUPS), ids=_group_id)
-def test_every_rule_fixture_gives_the_bytes_of_process_and_the_cli(request, tmp_path, group):
-    cases = GROUPS[group]
-    lines = json.loads(group)
-    if lines is None:  # the module's server: the defaults
-        _compare(request.getfixturevalue("client"), cases, None, tmp_path)
-        return
-    config = tmp_path / "config.toml"
-    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with running(tmp_path / "server", "--workers", "1", "--config", str(config)) as server:
-        with httpx.Client(base_url=server.url, timeout=60) as open_client:
-            _compare(open_client, cases, config, tmp_path)
+def test_every_rule_fixture_with_a_config_of_its_own_gives_the_same_bytes(tmp_path):
+    """A server for each case config (--config), all started at once: most of a start is waiting."""
+    groups = [(n, json.loads(key), cases) for n, (key, cases) in enumerate(GROUPS.items()) if key != "null"]
+    servers = []
+    try:
+        for n, lines, _ in groups:
+            (tmp_path / str(n)).mkdir()
+            config = tmp_path / str(n) / "config.toml"
+            config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            servers.append(Server(tmp_path / str(n) / "server", "--workers", "1", "--config", str(config)))
+        for server, (n, _, cases) in zip(servers, groups, strict=True):
+            with httpx.Client(base_url=server.wait_ready().url, timeout=60) as open_client:
+                _compare(open_client, cases, tmp_path / str(n) / "config.toml", tmp_path / str(n))
+    finally:
+        for server in servers:
+            server.stop()
 
 
 def test_the_fixtures_cover_every_case_and_config():
