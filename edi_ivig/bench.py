@@ -3,6 +3,7 @@
     python -m edi_ivig.bench                  # the standard run (a few minutes)
     python -m edi_ivig.bench --quick          # smaller files, for a first look
     python -m edi_ivig.bench --memory 10,100,1000   # peak RSS over input sizes (MB)
+    python -m edi_ivig.bench --serve [--quick]      # only the load run of edi-ivig serve
 
 Each measurement runs in a fresh subprocess (so its peak RSS is its own) on one
 core. It prints claims/s, MB/s, peak RSS and the ratios the performance issue
@@ -248,12 +249,13 @@ def main() -> None:
     parser.add_argument("--one", nargs=2, metavar=("WHAT", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--quick", action="store_true", help="smaller files")
     parser.add_argument("--memory", default="10,100", help="input sizes in MB for the memory run (e.g. 10,100,1000)")
-    parser.add_argument("--skip", default="", help="comma list of parts to skip: throughput, memory, batch")
+    parser.add_argument("--skip", default="", help="comma list of parts to skip: throughput, memory, batch, serve")
+    parser.add_argument("--serve", action="store_true", help="only the load run of edi-ivig serve")
     args = parser.parse_args()
     if args.one:
         print(json.dumps(_measure(args.one[0], args.one[1])))
         return
-    skip = set(args.skip.split(","))
+    skip = {"throughput", "memory", "batch"} if args.serve else set(args.skip.split(","))
     ours, theirs = (20_000, 1_000) if args.quick else (200_000, 5_000)
     print(f"edi-ivig benchmark on {os.cpu_count()} cores, Python {sys.version.split()[0]}, one core per measurement\n")
     with tempfile.TemporaryDirectory(prefix="edi-ivig-bench-") as folder:
@@ -269,6 +271,11 @@ def main() -> None:
             print()
         if "batch" not in skip:
             results.append(batch_speedup(workdir, 8, 2_000 if args.quick else 20_000))
+        if "serve" not in skip:
+            from edi_ivig.bench_serve import serve_section
+
+            print()
+            results.append(serve_section(workdir, args.quick))
     print(f"\n{sum(results)} of {len(results)} targets met")
 
 

@@ -68,6 +68,7 @@ def main(verbose: int, log_format: str) -> None:
       edi-ivig validate claims.837 --999 ack    pyx12 implementation-guide check
       edi-ivig rules                            the rules, their severity and fix safety
       edi-ivig regress fixtures/rules           re-run regression cases
+      edi-ivig serve --token-file token         the hook over HTTP (POST /v1/fix)
 
     Exit codes: 0 done, no error finding left; 1 error findings left (validate:
     guide errors; regress: a case failed); 2 usage error (also: two outputs that
@@ -571,3 +572,8 @@ def regress(cases_dir: str, update: bool) -> None:
 from edi_ivig.refdata.command import refdata  # noqa: E402
 
 main.add_command(refdata)
+
+# `edi-ivig serve`: the hook as an HTTP service lives in its own package.
+from edi_ivig.service.command import serve  # noqa: E402
+
+main.add_command(serve)
