@@ -6,7 +6,10 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("rich", "lxml", "pyx12", "simple_icd_10_cm", "openpyxl", "edi_ivig.reports.html_report", "edi_ivig.reports.ack277")
+HEAVY = (
+    "rich", "lxml", "pyx12", "simple_icd_10_cm", "openpyxl", "starlette", "uvicorn", "dask", "distributed", "fsspec",
+    "edi_ivig.reports.html_report", "edi_ivig.reports.ack277",
+)
 
 
 def _imported_after(code: str) -> list[str]:
