@@ -55,12 +55,14 @@ class UnitsPerDescriptor(Rule):
 
     ## Fix and its safety
 
-    Set the units to the computed number, with the unit basis UN (so a line in MJ or DA whose
-    amount is known is set to units); the line charge stays as billed. Safe when the units
-    billed are a known slip (the mL, the grams, one per package), missing, or not in units:
-    then the CTP is the one amount the line gives. Unsafe when they are some other number: two
-    amounts disagree and the claim does not say which is right. No fix when the amount given
-    is unknown.
+    Safe when the units billed are a known slip (the mL, the grams, one per package, rounded the
+    wrong way, counted in the other code unit), missing, or not in units, since the CTP is then
+    the one amount the line gives: set the units to the computed number, with the unit basis UN
+    (so a line in MJ or DA whose amount is known is set to units); the line charge stays as
+    billed.
+
+    Unsafe when they are some other number: two amounts disagree and the claim does not say
+    which is right. No fix when the amount given is unknown.
     """
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Problem]:
