@@ -40,10 +40,11 @@ from edi_ivig.errors import UnreadableInput
 from edi_ivig.files import OutputError, atomic_output, remove_stale_temporaries
 from edi_ivig.pipeline import ClaimResult, FileResult, Pipeline, build_pipeline
 from edi_ivig.places import Place, new_run_id, open_place
-from edi_ivig.reader import Part, RawClaim
+from edi_ivig.reader import Part, Passthrough, RawClaim
 from edi_ivig.reports.ack277 import Ack277
 from edi_ivig.reports.json_report import claim_entry, write_report
 from edi_ivig.settings import Config
+from edi_ivig.x12.delimiters import ISA_LENGTH
 
 # A file this large is worth cutting (a task per chunk of about this size); smaller ones are one task.
 SPLIT_BYTES = 64 << 20
@@ -113,7 +114,8 @@ def run_dask_batch(
     run_id = new_run_id()
     large = [e for e in files if e.size >= split_bytes]
     plans = dict(zip([e.name for e in large], client.gather(
-        [client.submit(_plan, source, e.name, split_bytes, key=f"plan-{e.name}-{run_id}") for e in large]
+        [client.submit(_plan, source, e.name, split_bytes, not hold_errors, key=f"plan-{e.name}-{run_id}")
+         for e in large]
     ))) if large else {}
     futures = {}
     for entry in files:
@@ -166,10 +168,10 @@ def _worker(options: Options) -> tuple[Pipeline, bool]:
     return _PIPELINES[options.key]
 
 
-def _plan(source: Place, name: str, split_bytes: int) -> list[cutting.Chunk]:
+def _plan(source: Place, name: str, split_bytes: int, transactions: bool) -> list[cutting.Chunk]:
     try:
         with source.fs.open(source.path(name), "rb") as stream:
-            return cutting.plan(stream, split_bytes)
+            return cutting.plan(stream, split_bytes, transactions=transactions)
     except OSError:
         return [cutting.WHOLE]  # the task that converts it says what is wrong
 
@@ -222,7 +224,7 @@ class ChunkResult:
     readable: bool
     output: bytes = b""
     held: bytes = b""
-    ack: bytes = b""
+    acks: tuple[tuple[int, bytes], ...] = ()  # each 277CA interchange, with the file's index of the 837 one it answers
     entries: tuple[str, ...] = ()  # the JSON report's claims, each as its JSON text
     kinds: frozenset[str] = frozenset()
     warnings: tuple[dict[str, Any], ...] = ()
@@ -236,14 +238,18 @@ class ChunkResult:
 
 
 class _Collect:
-    """A report that keeps each claim's JSON report entry and counts findings by rule."""
+    """A report that keeps each claim's JSON report entry, counts findings by rule, and notes
+    where each interchange's 277CA ends in `ack` (told of each part after the Ack277 is)."""
 
-    def __init__(self) -> None:
+    def __init__(self, ack: io.BytesIO) -> None:
         self.entries: list[str] = []
         self.by_rule: Counter[str] = Counter()
+        self._ack = ack
+        self.ack_ends: list[int] = []  # per 837 interchange of the chunk
 
     def part(self, part: Part) -> None:
-        pass
+        if isinstance(part, Passthrough) and part.kind == "IEA":
+            self.ack_ends.append(self._ack.tell())
 
     def claim(self, raw: RawClaim, result: ClaimResult) -> None:
         self.entries.append(json.dumps(claim_entry(result), ensure_ascii=False))
@@ -260,17 +266,30 @@ def _convert_chunk(source: Place, name: str, chunk: cutting.Chunk, options: Opti
         data = stream.read() if chunk.end is None else stream.read(chunk.end - chunk.start)
     sink, ack = io.BytesIO(), io.BytesIO()
     held = io.BytesIO() if hold_errors else None
-    collect = _Collect()
+    collect = _Collect(ack)
+    wrapped = bool(chunk.prefix or chunk.suffix)
     try:
+        if wrapped and hold_errors:  # the held and corrected files count envelopes over the whole interchange
+            raise UnreadableInput("a chunk inside an interchange, with --hold-errors")
         result = pipeline.run(
-            io.BytesIO(data), sink, name=name, held=held, reports=[Ack277(ack, pipeline.config), collect], keep=False,
-            segments_before=chunk.segments_before, bytes_before=chunk.start,
+            io.BytesIO(chunk.prefix + data + chunk.suffix), sink, name=name, held=held,
+            reports=[Ack277(ack, pipeline.config), collect], keep=False,
+            segments_before=chunk.reader_segments_before, bytes_before=chunk.reader_bytes_before,
         )
     except UnreadableInput:
         return ChunkResult(readable=False)
+    output = sink.getvalue()
+    if not (output.startswith(chunk.prefix) and output.endswith(chunk.suffix)):
+        return ChunkResult(readable=False)  # the wrapping came out changed: let the whole file say why
+    output = output[len(chunk.prefix):len(output) - len(chunk.suffix)]
+    acks, ack_bytes, start = [], ack.getvalue(), 0
+    for index, end in enumerate(collect.ack_ends):
+        if end > start:
+            acks.append((chunk.first_interchange + index, ack_bytes[start:end]))
+        start = end
     counts = result.counts
     return ChunkResult(
-        True, sink.getvalue(), held.getvalue() if held is not None else b"", ack.getvalue(), tuple(collect.entries),
+        True, output, held.getvalue() if held is not None else b"", tuple(acks), tuple(collect.entries),
         frozenset(result.stats.kinds), tuple({"message": w.message, "segment": w.segment} for w in result.warnings),
         counts.claims, counts.changed, counts.held, counts.errors_left, dict(counts.findings), dict(collect.by_rule),
         result.stats.last_segment,
@@ -283,7 +302,7 @@ def _merge(
 ) -> batches.FileOutcome:
     """The chunks' outputs as the one task's; the whole file as one task when they do not add up."""
     meet = all(p.readable for p in parts) and all(
-        part.last_segment == after.segments_before for part, after in zip(parts, plan[1:])
+        part.last_segment == chunk.last_segment for part, chunk in zip(parts, plan)
     )
     if not meet:
         return _convert_whole(source, target, name, options, run_id)
@@ -305,7 +324,7 @@ def _merge(
     hold = options.hold_errors
     outputs = {
         "": output if output or not hold else None,  # with --hold-errors: no NAME when every claim is held
-        ".277": b"".join(p.ack for p in parts),
+        ".277": join_acks([ack for part in parts for ack in part.acks]),
         ".json": report.getvalue().encode("utf-8"),
         ".held": held or None,
     }
@@ -323,6 +342,30 @@ def _merge(
         name, claims=claims, changed=changed, held=held_claims, errors_left=sum(p.errors_left for p in parts),
         findings=dict(sorted(by_rule.items())),
     )
+
+
+def join_acks(acks: list[tuple[int, bytes]]) -> bytes:
+    """The 277CA of the file from the chunks' 277CA interchanges: the pieces that answer one
+    837 interchange (cut between its transactions) become one, its GE01 counted again."""
+    joined: list[tuple[int, bytes]] = []
+    for index, ack in acks:
+        if joined and joined[-1][0] == index:
+            joined[-1] = (index, _join_two(joined[-1][1], ack))
+        else:
+            joined.append((index, ack))
+    return b"".join(ack for _, ack in joined)
+
+
+def _join_two(first: bytes, second: bytes) -> bytes:
+    """Two 277CA interchanges of one envelope (ISA GS ... GE IEA, as Ack277 writes them) as one."""
+    text = first.decode("latin-1")
+    terminator, element = text[ISA_LENGTH], text[3]
+    end = terminator if terminator in "\r\n" else terminator + "\n"
+    a, b = text.split(end)[:-1], second.decode("latin-1").split(end)[:-1]
+    body = a[2:-2] + b[2:-2]
+    ge = a[-2].split(element)
+    ge[1] = str(sum(1 for segment in body if segment.startswith("ST" + element)))
+    return end.join([*a[:2], *body, element.join(ge), a[-1], ""]).encode("latin-1")
 
 
 def _put(target: Place, name: str, data: bytes, run_id: str) -> None:

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURES, READABLE
-from edi_ivig import chunks
+from edi_ivig import bench, chunks
 from edi_ivig.cli import main
 from edi_ivig.places import PlaceError
 from edi_ivig.reader import Reader
@@ -132,7 +132,6 @@ def test_cli_on_a_local_cluster_prints_the_dashboard_and_the_summary(tmp_path):
         (["IN", "OUT", "--dask-local", "1", "--workers", "2"], "use one of"),
         (["IN", "IN", "--dask-local", "1"], "OUT_DIR is IN_DIR"),
         (["IN", "OUT", "--scheduler", "tcp://127.0.0.1:9"], "no Dask scheduler reached at tcp://127.0.0.1:9"),
-        (["nosuch://bucket/in", "OUT", "--scheduler", "tcp://127.0.0.1:9"], "no Dask scheduler reached"),
     ],
 )
 def test_what_cannot_be_reached_is_one_line_and_exit_2(tmp_path, args, says):
@@ -142,6 +141,19 @@ def test_what_cannot_be_reached_is_one_line_and_exit_2(tmp_path, args, says):
     assert result.exit_code == 2, result.output
     assert says in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "OUT").exists()
+
+
+def test_fix_and_the_local_batch_never_import_dask(tmp_path):
+    inbox = _inbox(tmp_path / "in", [DEMO])
+    script = (
+        "import sys; from click.testing import CliRunner; from edi_ivig.cli import main; "
+        f"CliRunner().invoke(main, ['fix', {str(DEMO)!r}, '-o', {str(tmp_path / 'out.x12')!r}]); "
+        f"CliRunner().invoke(main, ['batch', {str(inbox)!r}, {str(tmp_path / 'out')!r}, '--workers', '1']); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'dask', 'distributed', 'fsspec', 's3fs'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+    assert (tmp_path / "out.x12").exists() and (tmp_path / "out" / "00-demo.x12").exists()
 
 
 def test_a_bad_url_is_one_line_and_exit_2(tmp_path, client):
@@ -161,22 +173,6 @@ def _many_interchanges(path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("flags", [(), ("--hold-errors",)])
-def test_a_file_cut_at_interchanges_gives_the_outputs_of_one_task(tmp_path, client, flags):
-    inbox = tmp_path / "in"
-    inbox.mkdir()
-    big = _many_interchanges(inbox / "big.x12")
-    with open(big, "rb") as stream:
-        plan = chunks.plan(stream, 4096)
-    assert len(plan) > 3 and plan[0].start == 0 and plan[-1].end is None
-    _local_batch_ok(inbox, tmp_path / "local", *flags)
-    dask_batch.run_dask_batch(str(inbox), str(tmp_path / "dask"), client, hold_errors=bool(flags), split_bytes=4096)
-    local, dask = _contents(tmp_path / "local"), _contents(tmp_path / "dask")
-    assert set(local) >= {"big.x12", "big.x12.277", "big.x12.json"} and local.keys() == dask.keys()
-    for name in local:
-        assert dask[name] == local[name], name
-
-
 def _local_batch_ok(inbox: Path, out: Path, *flags: str) -> None:
     result = CliRunner().invoke(main, ["batch", str(inbox), str(out), "--workers", "1", *flags])
     assert result.exit_code in (0, 1) and "0 failed" in result.stdout, result.output
@@ -190,15 +186,55 @@ def _two_transactions() -> bytes:
     return data[: data.index(b"~", len(first)) + 1] + b"\n"
 
 
+def _many_transactions(path: Path) -> Path:
+    """One interchange, two groups, six transactions of the bench's IVIG and office claims."""
+    bench.write_file(path, "P", 40, 0.5)
+    text = path.read_text(encoding="latin-1")
+    head, rest = text.split("ST*837*0001", 1)
+    body, tail = ("ST*837*0001" + rest).split("GE*", 1)
+    copies = [body.replace("*0001", f"*{n:04d}") for n in range(1, 7)]
+    gs = head[head.index("GS*"):]
+    group = "GE*3*901~\n" + gs
+    path.write_text(head + "".join(copies[:3]) + group + "".join(copies[3:]) + "GE*3" + tail[1:],
+                    encoding="latin-1")
+    return path
+
+
+@pytest.mark.parametrize("flags", [("--unsafe-fixes",), ("--hold-errors",)])
+def test_a_file_cut_into_chunks_gives_the_outputs_of_one_task(tmp_path, client, flags):
+    """Cut between interchanges (--hold-errors: only there) and between transactions."""
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "two.x12").write_bytes(_two_transactions())
+    _many_transactions(inbox / "six.x12")
+    _many_interchanges(inbox / "many.x12")
+    (inbox / "both.x12").write_bytes((inbox / "many.x12").read_bytes() + (inbox / "six.x12").read_bytes())
+    cut_inside = "--hold-errors" not in flags
+    for name, cuts in {"two.x12": 2, "six.x12": 6}.items():
+        with open(inbox / name, "rb") as stream:
+            assert len(chunks.plan(stream, 1, transactions=cut_inside)) == (cuts if cut_inside else 1), name
+    with open(inbox / "both.x12", "rb") as stream:
+        at_interchanges = chunks.plan(stream, 1, transactions=False)
+        stream.seek(0)
+        inside = chunks.plan(stream, 1)
+    assert len(at_interchanges) > 100 and not any(c.prefix or c.suffix for c in at_interchanges)
+    assert len(inside) == len(at_interchanges) + 1 + 5  # the two-transaction sample, and six.x12
+    _local_batch_ok(inbox, tmp_path / "local", *flags)
+    dask_batch.run_dask_batch(str(inbox), str(tmp_path / "dask"), client, split_bytes=1,
+                              unsafe_fixes="--unsafe-fixes" in flags, hold_errors="--hold-errors" in flags)
+    local, dask = _contents(tmp_path / "local"), _contents(tmp_path / "dask")
+    assert local.keys() == dask.keys() and {"six.x12", "six.x12.277", "six.x12.json"} <= set(local)
+    for name in local:
+        assert dask[name] == local[name], name
+    assert sum(json.loads(local["six.x12.json"])["summary"]["findings"].values()) > 0  # the chunks had work
+
+
 def test_a_file_that_cannot_be_cut_cleanly_is_one_task_and_the_same_bytes(tmp_path, client):
     inbox = tmp_path / "in"
     inbox.mkdir()
-    (inbox / "two-transactions.x12").write_bytes(_two_transactions())
     broken = _many_interchanges(tmp_path / "whole.x12").read_bytes()
     (inbox / "broken-late.x12").write_bytes(broken + (FIXTURES / "unreadable" / "cut-short.x12").read_bytes())
     (inbox / "banner-between.x12").write_bytes(DEMO.read_bytes() + b"NOT X12\n" + DEMO.read_bytes())
-    with open(inbox / "two-transactions.x12", "rb") as stream:
-        assert chunks.plan(stream, 1) == [chunks.WHOLE]  # one interchange: never cut inside it
     result = CliRunner().invoke(main, ["batch", str(inbox), str(tmp_path / "local"), "--workers", "1"])
     assert "cannot read: segment" in result.stderr
     summary = dask_batch.run_dask_batch(str(inbox), str(tmp_path / "dask"), client, split_bytes=1)
@@ -212,7 +248,7 @@ def test_a_file_that_cannot_be_cut_cleanly_is_one_task_and_the_same_bytes(tmp_pa
 def test_segment_and_byte_numbers_of_a_chunk_are_the_files(tmp_path):
     big = _many_interchanges(tmp_path / "big.x12")
     with open(big, "rb") as stream:
-        plan = chunks.plan(stream, 1)
+        plan = chunks.plan(stream, 1, transactions=False)
     data = big.read_bytes()
     assert len(plan) > 3
     for chunk in plan[1:]:
@@ -221,6 +257,13 @@ def test_segment_and_byte_numbers_of_a_chunk_are_the_files(tmp_path):
         for _ in reader:
             pass
         assert reader.segment_number == chunk.segments_before
+    six = _many_transactions(tmp_path / "six.x12")
+    with open(six, "rb") as stream:
+        plan = chunks.plan(stream, 1)
+    data = six.read_bytes()
+    for chunk in plan[1:]:
+        assert data[chunk.start:chunk.start + 5] == b"~\nST*" and chunk.prefix.startswith(b"ISA*")
+        assert data[: chunk.start + 1].count(b"~") == chunk.segments_before  # the bench's file: a ~ ends each segment
 
 
 # -- a worker killed mid-file -----------------------------------------------------------------
