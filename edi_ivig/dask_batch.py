@@ -20,11 +20,14 @@ inputs. Imported only when a Dask option is given: `fix` and the local batch nev
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import os
+import pickle
 import sys
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,7 +42,7 @@ from edi_ivig import chunks as cutting
 from edi_ivig.errors import UnreadableInput
 from edi_ivig.files import OutputError, atomic_output, remove_stale_temporaries
 from edi_ivig.pipeline import ClaimResult, FileResult, Pipeline, build_pipeline
-from edi_ivig.places import Place, new_run_id, open_place
+from edi_ivig.places import Place, PlaceError, new_run_id, open_place
 from edi_ivig.reader import Part, Passthrough, RawClaim
 from edi_ivig.reports.ack277 import Ack277
 from edi_ivig.reports.json_report import claim_entry, write_report
@@ -101,16 +104,18 @@ def run_dask_batch(
     progress: bool = False,
 ) -> batches.BatchSummary:
     """The local batch's run_batch, on the cluster: the same outputs, the same summary."""
-    import time
-
     started = time.perf_counter()
     source, target = open_place(in_url, must_exist=True), open_place(out_url, must_exist=False)
+    if source.same(target):
+        raise PlaceError(f"{out_url}: OUT_DIR is IN_DIR; edi-ivig never writes over its inputs")
     if target.local:
         remove_stale_temporaries(target.root)
     entries = source.entries()
     skipped = tuple(batches.Skipped(e.name, e.why_skipped) for e in entries if e.why_skipped is not None)
     files = [e for e in entries if e.why_skipped is None]
-    options = Options(Config.load(config_path), unsafe_fixes, hold_errors, f"{config_path}:{unsafe_fixes}:{hold_errors}")
+    config = Config.load(config_path)
+    key = hashlib.sha256(pickle.dumps((config, unsafe_fixes, hold_errors))).hexdigest()  # a changed file is a new key
+    options = Options(config, unsafe_fixes, hold_errors, key)
     run_id = new_run_id()
     large = [e for e in files if e.size >= split_bytes]
     plans = dict(zip([e.name for e in large], client.gather(
@@ -152,7 +157,12 @@ def _outcome(name: str, future: distributed.Future) -> batches.FileOutcome:
 
 def _write_summary(target: Place, summary: batches.BatchSummary, run_id: str) -> None:
     text = (json.dumps(summary.as_dict(), indent=2) + "\n").encode("utf-8")
-    _put(target, batches.SUMMARY, text, run_id)
+    try:
+        _put(target, batches.SUMMARY, text, run_id)
+    except OutputError:
+        raise
+    except OSError as error:
+        raise OutputError(target.shown(batches.SUMMARY), error) from error
 
 
 # -- the tasks: module-level functions, so a worker imports them by name -------------------------

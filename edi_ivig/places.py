@@ -53,8 +53,12 @@ class Place:
         """How a message names NAME here: as the user wrote the place, never a credential."""
         return f"{self.url.rstrip('/')}/{name}"
 
+    def same(self, other: Place) -> bool:
+        return _protocols(self.fs) == _protocols(other.fs) and self.root == other.root
+
     def entries(self) -> list[Entry]:
         """What is directly in the place, by name: each an input or skipped, with why."""
+        self.fs.invalidate_cache(self.root)  # a listing cached by an earlier run in this process is stale
         found = []
         for info in self.fs.ls(self.root, detail=True):
             name = info["name"].rstrip("/").rsplit("/", 1)[-1]
@@ -86,7 +90,6 @@ class Place:
 
     def remove_temporaries(self, run_id: str) -> list[str]:
         """Remove what tasks of run `run_id` that died left under temporary keys."""
-        self.fs.invalidate_cache(self.root)
         left = [e.name for e in self.entries() if _is_run_temporary(e.name, run_id)]
         for name in left:
             self.fs.rm_file(self.path(name))
@@ -107,6 +110,8 @@ def open_place(url: str, *, must_exist: bool) -> Place:
             raise PlaceError(f"{url}: no such folder (or bucket prefix)")
         if not must_exist and place.local:
             fs.makedirs(place.root, exist_ok=True)
+        elif not must_exist and not fs.exists(place.root.split("/")[0]):
+            raise PlaceError(f"{url}: no such bucket")
     except PlaceError:
         raise
     except Exception as error:  # credentials, network, permissions: each library has its own

@@ -156,11 +156,18 @@ def test_fix_and_the_local_batch_never_import_dask(tmp_path):
     assert (tmp_path / "out.x12").exists() and (tmp_path / "out" / "00-demo.x12").exists()
 
 
-def test_a_bad_url_is_one_line_and_exit_2(tmp_path, client):
-    with pytest.raises(PlaceError, match=r"^nosuch://bucket/in: .*nosuch"):
-        dask_batch.run_dask_batch("nosuch://bucket/in", str(tmp_path / "out"), client)
-    with pytest.raises(PlaceError, match=r"no such folder"):
-        dask_batch.run_dask_batch(str(tmp_path / "missing"), str(tmp_path / "out"), client)
+def test_a_place_that_cannot_be_reached_is_a_place_error(tmp_path, client, s3):
+    s3.pipe_file(f"{BUCKET}/here/a.x12", DEMO.read_bytes())
+    cases = [
+        ("nosuch://bucket/in", str(tmp_path / "out"), r"^nosuch://bucket/in: .*nosuch"),
+        (str(tmp_path / "missing"), str(tmp_path / "out"), r"missing: no such folder"),
+        (f"s3://{BUCKET}/here", "s3://no-such-bucket/out", r"^s3://no-such-bucket/out: no such bucket$"),
+        (f"s3://{BUCKET}/here", f"s3://{BUCKET}/here/", r"OUT_DIR is IN_DIR"),
+    ]
+    for source, target, says in cases:
+        with pytest.raises(PlaceError, match=says):
+            dask_batch.run_dask_batch(source, target, client)
+    assert not (tmp_path / "out").exists() and s3.ls(f"{BUCKET}/here") == [f"{BUCKET}/here/a.x12"]
 
 
 # -- a large file cut into chunks -------------------------------------------------------------
