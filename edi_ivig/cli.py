@@ -380,7 +380,7 @@ def batch(
     written.
 
     With --scheduler or --dask-local, each file is a task on a Dask cluster (a
-    file of 64 MB or more with several interchanges, a task per chunk of them),
+    file of 64 MB or more, a task per chunk of its interchanges or transactions),
     with the same outputs and summary; IN_DIR and OUT_DIR may be fsspec URLs
     (s3://, gs://, file://; S3 credentials as for the AWS CLI). A worker that
     dies mid-file has the file retried on another; no half-written output
