@@ -215,12 +215,13 @@ def _convert_in_pool(path: Path, out_dir: Path) -> FileOutcome:
         os._exit(128 + stop.signum)
 
 
-def convert(path: Path, out_dir: Path) -> FileOutcome:
+def convert(path: Path, out_dir: Path, worker: tuple[Pipeline, bool] | None = None) -> FileOutcome:
     """One file: its corrected 837, 277CA, JSON report and held claims, all or nothing.
 
     With hold_errors, NAME and NAME.held are spooled and written only when not empty.
+    `worker` is (pipeline, hold_errors), by default this process's (a Dask worker passes its own).
     """
-    pipeline, hold_errors = _WORKER[0]
+    pipeline, hold_errors = worker or _WORKER[0]
     name = path.name
     by_rule = _FindingsByRule()
     target, held_target = out_dir / name, out_dir / f"{name}.held"

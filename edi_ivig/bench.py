@@ -9,7 +9,8 @@ Each measurement runs in a fresh subprocess (so its peak RSS is its own) on one
 core. It prints claims/s, MB/s, peak RSS and the ratios the performance issue
 sets: the mixed stream at least 100x pyx12's read+write, the all-IVIG worst case
 at least 20x, peak RSS under 64 MB and flat with input size, batch with two
-workers at least 1.8x one. Not a test: these machines are noisy, so read the
+workers at least 1.8x one, and so on a local Dask cluster (a folder of files, and one
+large file cut into chunks). Not a test: these machines are noisy, so read the
 ratios, and re-run when one is near its target.
 """
 
@@ -244,18 +245,51 @@ def batch_speedup(workdir: Path, files: int, claims: int) -> bool:
     return speedup >= 1.8
 
 
+def dask_speedup(workdir: Path, files: int, claims: int) -> bool:
+    """batch on a local Dask cluster of 1 and 2 workers: the files of batch_speedup's inbox, then
+    one file of as many claims cut into chunks (a transaction of 5,000 claims each). The
+    cluster's start (a few seconds) is timed apart: a long-lived cluster pays it once."""
+    from edi_ivig import dask_batch
+
+    inbox, large = workdir / "inbox", workdir / "large"
+    if not inbox.exists():
+        inbox.mkdir()
+        for n in range(files):
+            write_file(inbox / f"file{n:03d}.x12", "P", claims, 0.05)
+    large.mkdir(exist_ok=True)
+    write_file(large / "large.x12", "P", files * claims, 0.05)
+    size = (large / "large.x12").stat().st_size
+    times: dict[tuple[str, int], float] = {}
+    for workers in (1, 2):
+        started = time.perf_counter()
+        with dask_batch.connect(local_workers=workers) as client:
+            times[("start", workers)] = time.perf_counter() - started
+            for label, folder, split in (("files", inbox, dask_batch.SPLIT_BYTES), ("large", large, size // 8)):
+                started = time.perf_counter()
+                dask_batch.run_dask_batch(str(folder), str(workdir / f"dask-{label}-{workers}"), client, split_bytes=split)
+                times[(label, workers)] = time.perf_counter() - started
+    ok = True
+    for label, what in (("files", f"{files} files x {claims} claims"), ("large", f"one file of {files * claims} claims in chunks")):
+        speedup = times[(label, 1)] / times[(label, 2)]
+        ok &= speedup >= 1.8
+        print(f"dask batch, {what}: 1 worker {times[(label, 1)]:.1f} s, 2 workers {times[(label, 2)]:.1f} s:"
+              f" {speedup:.2f}x ({'meets' if speedup >= 1.8 else 'MISSES'} the 1.8x target)")
+    print(f"  (a local cluster starts in {times[('start', 1)]:.1f} s with 1 worker, {times[('start', 2)]:.1f} s with 2; not counted)")
+    return ok
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--one", nargs=2, metavar=("WHAT", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--quick", action="store_true", help="smaller files")
     parser.add_argument("--memory", default="10,100", help="input sizes in MB for the memory run (e.g. 10,100,1000)")
-    parser.add_argument("--skip", default="", help="comma list of parts to skip: throughput, memory, batch, serve")
+    parser.add_argument("--skip", default="", help="comma list of parts to skip: throughput, memory, batch, dask, serve")
     parser.add_argument("--serve", action="store_true", help="only the load run of edi-ivig serve")
     args = parser.parse_args()
     if args.one:
         print(json.dumps(_measure(args.one[0], args.one[1])))
         return
-    skip = {"throughput", "memory", "batch"} if args.serve else set(args.skip.split(","))
+    skip = {"throughput", "memory", "batch", "dask"} if args.serve else set(args.skip.split(","))
     ours, theirs = (20_000, 1_000) if args.quick else (200_000, 5_000)
     print(f"edi-ivig benchmark on {os.cpu_count()} cores, Python {sys.version.split()[0]}, one core per measurement\n")
     with tempfile.TemporaryDirectory(prefix="edi-ivig-bench-") as folder:
@@ -271,6 +305,8 @@ def main() -> None:
             print()
         if "batch" not in skip:
             results.append(batch_speedup(workdir, 8, 2_000 if args.quick else 20_000))
+        if "dask" not in skip:
+            results.append(dask_speedup(workdir, 8, 2_000 if args.quick else 20_000))
         if "serve" not in skip:
             from edi_ivig.bench_serve import serve_section
 

@@ -338,13 +338,29 @@ def fix(
     sys.exit(EXIT_FINDINGS if result.has_errors else EXIT_OK)
 
 
+class _FolderOrUrl(click.Path):
+    """A folder, or a URL (s3://, gs://, file://, ...) left for fsspec to check: batch on Dask reads and writes those."""
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        return value if "://" in value else super().convert(value, param, ctx)
+
+
 @main.command()
-@click.argument("in_dir", type=click.Path(exists=True, file_okay=False), metavar="IN_DIR")
-@click.argument("out_dir", type=click.Path(file_okay=False), metavar="OUT_DIR")
+@click.argument("in_dir", type=_FolderOrUrl(exists=True, file_okay=False), metavar="IN_DIR")
+@click.argument("out_dir", type=_FolderOrUrl(file_okay=False), metavar="OUT_DIR")
 @click.option(
     "--workers", type=click.IntRange(min=1), default=None,
     help="Files converted at once, each in its own process; more than the CPU count is capped at"
     " it, with a warning on stderr. [default: the CPU count, at most 8]",
+)
+@click.option(
+    "--scheduler", metavar="ADDRESS", default=None,
+    help="Run each file as a task on the Dask cluster whose scheduler is at ADDRESS (tcp://HOST:8786);"
+    " IN_DIR and OUT_DIR may then be URLs the workers reach.",
+)
+@click.option(
+    "--dask-local", type=click.IntRange(min=1), default=None, metavar="N",
+    help="Run each file as a task on a Dask cluster of N worker processes started on this machine.",
 )
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply the unsafe fixes (see fix --help).")
 @click.option(
@@ -354,7 +370,8 @@ def fix(
 )
 @config_option
 def batch(
-    in_dir: str, out_dir: str, workers: int | None, unsafe_fixes: bool, hold_errors: bool, config_path: str | None
+    in_dir: str, out_dir: str, workers: int | None, scheduler: str | None, dask_local: int | None,
+    unsafe_fixes: bool, hold_errors: bool, config_path: str | None,
 ) -> None:
     """Fix every file in IN_DIR, writing the results to OUT_DIR.
 
@@ -368,9 +385,29 @@ def batch(
     folder gives the same bytes. A progress bar shows on a terminal. Exit code 1
     when a file failed or error findings remain; 4 when an output could not be
     written.
+
+    With --scheduler or --dask-local, each file is a task on a Dask cluster (a
+    file of 64 MB or more, a task per chunk of its interchanges or transactions),
+    with the same outputs and summary; IN_DIR and OUT_DIR may be fsspec URLs
+    (s3://, gs://, file://; S3 credentials as for the AWS CLI). A worker that
+    dies mid-file has the file retried on another; no half-written output
+    remains under a final name. Dask's dashboard address goes to stderr.
+
+    \b
+    Examples:
+      edi-ivig batch inbox/ outbox/                           this machine, in processes
+      edi-ivig batch inbox/ outbox/ --dask-local 2            a local Dask cluster of 2 workers
+      edi-ivig batch s3://claims/in s3://claims/out --dask-local 4
+                                                              a bucket, from this machine
+      edi-ivig batch s3://claims/in s3://claims/out --scheduler tcp://scheduler:8786
+                                                              a bucket, on a cluster
     """
     from edi_ivig import batch as batches
 
+    if scheduler is not None or dask_local is not None:
+        _dask_batch(in_dir, out_dir, workers, scheduler, dask_local, unsafe_fixes, hold_errors, config_path)
+    if "://" in in_dir or "://" in out_dir:
+        raise click.UsageError("a URL as IN_DIR or OUT_DIR needs --dask-local N or --scheduler ADDRESS")
     source, target = Path(in_dir).resolve(), Path(out_dir).resolve()
     if source == target:
         raise click.UsageError("OUT_DIR is IN_DIR; edi-ivig never writes over its inputs")
@@ -386,7 +423,15 @@ def batch(
     except OutputError as error:
         _fail_output(error)
         sys.exit(EXIT_OUTPUT)
+    _batch_done(summary, f"{workers} worker(s)", out_dir)
+
+
+def _batch_done(summary, ran_on: str, out_dir: str) -> None:  # type: ignore[no-untyped-def]
+    """What batch says when done, and its exit code."""
+    from edi_ivig import batch as batches
+
     totals = summary.totals()
+    written = f"{out_dir.rstrip('/')}/{batches.SUMMARY}" if "://" in out_dir else Path(out_dir) / batches.SUMMARY
     for failure in summary.failed:
         click.echo(f"edi-ivig: {failure.name}: {failure.error}", err=True)
     for skipped in summary.skipped:
@@ -397,11 +442,48 @@ def batch(
         f" {totals['claims']} claim(s), {totals['changed']} changed,"
         f" {totals['held']} held;"
         f" {totals['errors_left']} error(s) left; findings by rule: {rules}; {summary.seconds:.1f} s with"
-        f" {workers} worker(s); summary in {Path(out_dir) / batches.SUMMARY}"
+        f" {ran_on}; summary in {written}"
     )
     if summary.cannot_write:
         sys.exit(EXIT_OUTPUT)
     sys.exit(EXIT_FINDINGS if summary.failed or totals["errors_left"] else EXIT_OK)
+
+
+def _dask_batch(
+    in_dir: str, out_dir: str, workers: int | None, scheduler: str | None, dask_local: int | None,
+    unsafe_fixes: bool, hold_errors: bool, config_path: str | None,
+) -> None:
+    """batch on a Dask cluster (edi_ivig.dask_batch); what cannot be reached is one line and exit 2."""
+    if workers is not None or (scheduler is not None and dask_local is not None):
+        raise click.UsageError("use one of --workers, --scheduler and --dask-local")
+    if "://" not in in_dir + out_dir and Path(in_dir).resolve() == Path(out_dir).resolve():
+        raise click.UsageError("OUT_DIR is IN_DIR; edi-ivig never writes over its inputs")
+    _load_config(config_path)
+    from edi_ivig import dask_batch
+    from edi_ivig.places import PlaceError
+
+    try:
+        with dask_batch.connect(scheduler, dask_local) as client:
+            if (link := dask_batch.dashboard(client)) is not None:
+                click.echo(f"edi-ivig: Dask dashboard: {link}", err=True)
+            summary = dask_batch.run_dask_batch(
+                in_dir, out_dir, client, unsafe_fixes=unsafe_fixes, hold_errors=hold_errors, config_path=config_path,
+                progress=_stderr_is_terminal(),
+            )
+            ran_on = f"Dask at {scheduler}" if scheduler else f"a local Dask cluster of {dask_local} worker(s)"
+    except (dask_batch.DaskError, PlaceError) as error:
+        click.echo(f"edi-ivig: {error}", err=True)
+        sys.exit(EXIT_USAGE)
+    except OutputError as error:
+        _fail_output(error)
+        sys.exit(EXIT_OUTPUT)
+    _batch_done(summary, ran_on, out_dir)
+
+
+def _stderr_is_terminal() -> bool:
+    from rich.console import Console
+
+    return Console(stderr=True).is_terminal
 
 
 def _workers(asked: int | None) -> int:

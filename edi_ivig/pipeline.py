@@ -261,11 +261,14 @@ class Pipeline:
         held: BinaryIO | None = None,
         reports: Sequence[Report] = (),
         keep: bool = True,
+        segments_before: int = 0,
+        bytes_before: int = 0,
     ) -> FileResult:
         """Read `source`; write the corrected 837 to `sink`, and with `held`, move the claims
-        that still carry an error finding there. `keep=False` keeps counts, not claims."""
+        that still carry an error finding there. `keep=False` keeps counts, not claims.
+        A `source` that is a chunk of a file says what comes before it (edi_ivig.chunks)."""
         log = get_logger().bind(file=name)
-        reader = Reader(source)
+        reader = Reader(source, segments_before=segments_before, bytes_before=bytes_before)
         outputs = Outputs(sink, held)
         shortcut = held is None and not reports  # nothing to tell about a claim no rule wants
         counts, kept = Counts(), []

@@ -170,19 +170,25 @@ class ReadStats:
     claims: int = 0
     service_lines: int = 0
     kinds: set[str] = attrs.Factory(set)
+    last_segment: int = 0  # the number of the last segment read (of the file, for a chunk of it)
 
 
 class Reader:
-    """Iterate the parts of an 837 byte stream; see the module docstring."""
+    """Iterate the parts of an 837 byte stream; see the module docstring.
 
-    def __init__(self, stream: BinaryIO):
+    A stream that is a chunk of a file (whole interchanges, edi_ivig.chunks) is told how many
+    segments and bytes come before it, so that every number it gives is the file's.
+    """
+
+    def __init__(self, stream: BinaryIO, *, segments_before: int = 0, bytes_before: int = 0):
         self._stream = stream
+        self._bytes_before = bytes_before
         self.stats = ReadStats()
         self.warnings: list[ReadWarning] = []
-        self.segment_number = 0  # of the last segment read; ISA of the first interchange = 1
+        self.segment_number = segments_before  # of the last segment read; ISA of the first interchange = 1
 
     def __iter__(self) -> Iterator[Part]:
-        for interchange in tokenize(self._stream):
+        for interchange in tokenize(self._stream, offset=self._bytes_before):
             yield from _InterchangeWalker(self, interchange).walk()
         if self.stats.interchanges == 0:  # pragma: no cover - tokenize raises first
             raise UnreadableInput("no interchange found")
@@ -278,7 +284,7 @@ class _InterchangeWalker:
                 if error.offset is None and error.segment == number:
                     error.offset = self._offset_of(piece)
                 raise
-        reader.segment_number = number
+        reader.segment_number = reader.stats.last_segment = number
         if not self.after_iea:
             inside = "a transaction: no SE, GE or IEA" if self.collecting else "a functional group: no GE or IEA" if self.gs else "an interchange: no IEA"
             raise UnreadableInput(f"the file ends inside {inside} after it; is the file cut short?", segment=number)

@@ -15,6 +15,7 @@ file as they come, so a large input does not hold its report in memory.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any, TextIO
 
 from edi_ivig.pipeline import ClaimResult, FileResult
@@ -55,17 +56,26 @@ class JsonReport:
         self._spool.add(entry if not self._spool.count else ",\n    " + entry)
 
     def finish(self, result: FileResult) -> None:
-        out = self._stream
-        head = {"input": result.name, "transaction": "/".join(sorted(result.stats.kinds)), "mode": result.mode}
-        out.write("{\n")
-        for key, value in head.items():
-            out.write(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)},\n")
-        claims = self._spool.count
-        out.write('  "claims": [\n    ' if claims else '  "claims": [')
-        for chunk in self._spool.drain():
-            out.write(chunk)
-        out.write("\n  ],\n" if claims else "],\n")
-        out.write(f'  "summary": {json.dumps(summary(result))},\n')
         warnings = [{"message": w.message, "segment": w.segment} for w in result.warnings]
-        out.write(f'  "warnings": {json.dumps(warnings, ensure_ascii=False)}\n}}\n')
-        out.flush()
+        write_report(self._stream, result.name, result.stats.kinds, result.mode, self._spool.count,
+                     self._spool.drain(), summary(result), warnings)
+
+
+def write_report(
+    out: TextIO, name: str, kinds: Iterable[str], mode: str, claims: int, entries: Iterable[str],
+    summed: dict[str, Any], warnings: list[dict[str, Any]],
+) -> None:
+    """The report's text, from its parts: also how a file converted in chunks gets the one
+    report a single run would have written (edi_ivig.dask_batch). `entries` are the claims'
+    JSON texts, joined by ",\\n    "."""
+    head = {"input": name, "transaction": "/".join(sorted(kinds)), "mode": mode}
+    out.write("{\n")
+    for key, value in head.items():
+        out.write(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)},\n")
+    out.write('  "claims": [\n    ' if claims else '  "claims": [')
+    for chunk in entries:
+        out.write(chunk)
+    out.write("\n  ],\n" if claims else "],\n")
+    out.write(f'  "summary": {json.dumps(summed)},\n')
+    out.write(f'  "warnings": {json.dumps(warnings, ensure_ascii=False)}\n}}\n')
+    out.flush()

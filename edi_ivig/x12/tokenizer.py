@@ -55,11 +55,11 @@ class Interchange:
 class _Buffer:
     """The not yet tokenized text and the byte offset where it starts."""
 
-    def __init__(self, stream: BinaryIO, chunk_size: int):
+    def __init__(self, stream: BinaryIO, chunk_size: int, offset: int = 0):
         self._stream = stream
         self._chunk_size = chunk_size
         self.text = ""
-        self.offset = 0
+        self.offset = offset
         self.eof = False
 
     def fill(self) -> bool:
@@ -76,9 +76,12 @@ class _Buffer:
         return taken
 
 
-def tokenize(stream: BinaryIO, chunk_size: int = CHUNK_SIZE) -> Iterator[Interchange]:
-    """Yield the interchanges of a byte stream; consume each one's pieces before the next."""
-    buf = _Buffer(stream, chunk_size)
+def tokenize(stream: BinaryIO, chunk_size: int = CHUNK_SIZE, offset: int = 0) -> Iterator[Interchange]:
+    """Yield the interchanges of a byte stream; consume each one's pieces before the next.
+
+    `offset` is where the stream starts in its file (a chunk of it, edi_ivig.chunks), so
+    that byte offsets in messages are the file's."""
+    buf = _Buffer(stream, chunk_size, offset)
     start = _find_first_isa(buf)
     while True:
         lead = buf.consume(start)
@@ -97,6 +100,7 @@ def tokenize(stream: BinaryIO, chunk_size: int = CHUNK_SIZE) -> Iterator[Interch
 
 
 def _find_first_isa(buf: _Buffer) -> int:
+    """Where the first ISA starts, counted from the text not consumed yet."""
     while True:
         match = _FIRST_ISA.search(buf.text)
         if match:
