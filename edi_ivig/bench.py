@@ -278,18 +278,49 @@ def dask_speedup(workdir: Path, files: int, claims: int) -> bool:
     return ok
 
 
+def one_claim(workdir: Path, runs: int) -> bool:
+    """The hook's smallest call: process() of a one-claim IVIG file, warm (config loaded, every
+    rule imported, one call made), and start-up: `edi-ivig fix` on that file as a new process."""
+    from edi_ivig import api
+
+    path = workdir / "one-claim.x12"
+    write_file(path, "P", 1, 1.0)
+    data, config = path.read_bytes(), _config()
+    api.process(data, mode="fix", config=config)
+    calls = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        api.process(data, mode="fix", config=config)
+        calls.append(time.perf_counter() - started)
+    warm = sorted(calls)[len(calls) // 2] * 1000
+    command = [str(Path(sys.executable).with_name("edi-ivig")), "fix", str(path), "-o", os.devnull]
+    if not Path(command[0]).exists():
+        command[:1] = [sys.executable, "-m", "edi_ivig"]
+    starts = []
+    for _ in range(7):
+        started = time.perf_counter()
+        subprocess.run(command, capture_output=True, check=False)
+        starts.append(time.perf_counter() - started)
+    start = sorted(starts)[len(starts) // 2] * 1000
+    print(f"process() one IVIG claim, warm: {warm:.2f} ms median of {runs}"
+          f" ({'meets' if warm <= 0.15 else 'MISSES'} the 0.15 ms target)")
+    print(f"start-up, `edi-ivig fix` on a one-claim file: {start:.0f} ms median of 7"
+          f" ({'meets' if start <= 80 else 'MISSES'} the 80 ms target)")
+    return warm <= 0.15 and start <= 80
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--one", nargs=2, metavar=("WHAT", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--quick", action="store_true", help="smaller files")
     parser.add_argument("--memory", default="10,100", help="input sizes in MB for the memory run (e.g. 10,100,1000)")
-    parser.add_argument("--skip", default="", help="comma list of parts to skip: throughput, memory, batch, dask, serve")
+    parser.add_argument("--skip", default="", help="comma list of parts to skip: throughput, one, memory, batch, dask, serve")
     parser.add_argument("--serve", action="store_true", help="only the load run of edi-ivig serve")
     args = parser.parse_args()
     if args.one:
         print(json.dumps(_measure(args.one[0], args.one[1])))
         return
-    skip = {"throughput", "memory", "batch", "dask"} if args.serve else set(args.skip.split(","))
+    skip = {"throughput", "one", "memory", "batch", "dask"} if args.serve else set(args.skip.split(","))
     ours, theirs = (20_000, 1_000) if args.quick else (200_000, 5_000)
     print(f"edi-ivig benchmark on {os.cpu_count()} cores, Python {sys.version.split()[0]}, one core per measurement\n")
     with tempfile.TemporaryDirectory(prefix="edi-ivig-bench-") as folder:
@@ -300,6 +331,9 @@ def main() -> None:
                 results.append(compare(workdir, kind, "mixed", 0.05, ours, theirs, 100))
                 results.append(compare(workdir, kind, "all-IVIG", 1.0, ours // 4, theirs // 2, 20))
                 print()
+        if "one" not in skip:
+            results.append(one_claim(workdir, 200 if args.quick else 1000))
+            print()
         if "memory" not in skip:
             results.append(memory(workdir, [int(s) for s in args.memory.split(",")]))
             print()

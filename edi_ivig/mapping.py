@@ -14,10 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Sequence
+from decimal import Decimal
 
 import attrs
 
-from edi_ivig.elements import bad, date, dates, integer, integer_text, optional_amount, required_amount
+from edi_ivig.elements import amount, bad, date, dates, integer, integer_text, optional_amount, required_amount
 from edi_ivig.errors import UnreadableInput
 from edi_ivig.line_amounts import AMOUNT_ELEMENTS, MODELLED, element_name
 from edi_ivig.model import (
@@ -204,8 +205,69 @@ def summarize(raw: RawClaim) -> ClaimSummary:
     """The summary of a claim as read; raises UnreadableInput for a malformed value it reads.
 
     Fixes keep CLM02, the statement period and the span of the days billed, so
-    the summary of a claim as read is also that of the claim as fixed.
+    the summary of a claim as read is also that of the claim as fixed. The 277CA
+    asks it of every claim, so it looks at each segment's first characters and
+    splits only CLM, REF*D9 and the DTPs it reads; a value that does not read is
+    read again segment by segment (`_summarize_slowly`), for the error naming its place.
     """
+    separator = raw.delimiters.element
+    clm = raw.pieces[0].lstrip(WHITESPACE).split(separator, 6)
+    charge = _quick_amount(clm[2] if len(clm) > 2 else "")
+    intermediary_id, period, in_line, dated, first, last = "", None, False, False, None, None
+    for piece in raw.pieces[1:]:
+        text = piece.lstrip(WHITESPACE) if piece[:1] in WHITESPACE else piece
+        head = text[:3]
+        if head[:2] == "LX":  # the reader lets no other id that starts so through
+            in_line, dated = True, False
+            continue
+        if head not in ("REF", "DTP"):
+            continue
+        elements = text.split(separator)
+        sid, qualifier = elements[0], elements[1] if len(elements) > 1 else ""
+        if in_line:
+            if sid == "DTP" and qualifier == "472" and not dated:
+                dated = True
+                found = _quick_dates(elements)
+                if found is None:
+                    return _summarize_slowly(raw)
+                first = found.start if first is None else min(first, found.start)
+                last = found.end if last is None else max(last, found.end)
+        elif sid == "REF" and qualifier == "D9" and not intermediary_id:
+            intermediary_id = elements[2] if len(elements) > 2 else ""
+        elif sid == "DTP" and qualifier == "434" and period is None and len(elements) > 2 and elements[2] in ("D8", "RD8"):
+            period = _quick_dates(elements)
+            if period is None:
+                return _summarize_slowly(raw)
+    if charge is None:
+        return _summarize_slowly(raw)
+    place = (clm[5].split(raw.delimiters.component) if len(clm) > 5 else []) + ["", ""]
+    lines = DateRange(first, last) if first is not None and last is not None else None
+    return ClaimSummary(
+        charge=charge,
+        bill_type=place[0] + place[2] if raw.transaction.kind == "837I" else None,
+        intermediary_id=intermediary_id,
+        dates=period or lines,
+    )
+
+
+def _quick_amount(text: str) -> Decimal | None:
+    try:
+        return amount(text) if text else None
+    except ArithmeticError:
+        return None
+
+
+def _quick_dates(elements: list[str]) -> DateRange | None:
+    """DTP03 of a D8 or RD8 DTP, or None when it does not read as `elements.dates` reads it."""
+    try:
+        return dates(Segment(tuple(elements)))
+    except UnreadableInput:
+        return None
+
+
+def _summarize_slowly(raw: RawClaim) -> ClaimSummary:
+    """summarize, segment by segment: raises UnreadableInput naming the segment of a value that
+    does not read."""
     d = raw.delimiters
     clm = Segment.parse(raw.pieces[0], d.element, raw.number, raw.offset)
     place = clm.components(5, d) + ["", ""]
@@ -217,7 +279,7 @@ def summarize(raw: RawClaim) -> ClaimSummary:
         if at is not None:
             at += 1 + len(piece)
         head = piece.lstrip(WHITESPACE)[:3]
-        if head[:2] == "LX":  # the reader lets no other id that starts so through
+        if head[:2] == "LX":
             in_line, dated = True, False
             continue
         if head not in ("REF", "DTP"):

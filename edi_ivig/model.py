@@ -25,10 +25,21 @@ class DateRange:
 
     start: dt.date
     end: dt.date
+    # The rules ask each line's days over and over; worked out once per range object.
+    _each_day: frozenset[dt.date] | None = attrs.field(default=None, init=False, eq=False, hash=False, repr=False)
 
     @property
     def days(self) -> int:
         return (self.end - self.start).days + 1
+
+    @property
+    def each_day(self) -> frozenset[dt.date]:
+        """The days of the range."""
+        found = self._each_day
+        if found is None:
+            found = frozenset(self.start + dt.timedelta(days=i) for i in range(self.days))
+            object.__setattr__(self, "_each_day", found)
+        return found
 
     @property
     def is_range(self) -> bool:

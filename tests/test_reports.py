@@ -171,6 +171,33 @@ def test_claim_summary_agrees_with_the_model_before_and_after_fix(path):
         assert summary.dates == (claim.statement_period or span)
 
 
+def _summary_or_error(summary, raw):
+    try:
+        return summary(raw)
+    except UnreadableInput as error:
+        return ("unreadable", error.segment)
+
+
+_TWISTS = (b"", b"DTP*472*D8*2026", b"DTP*472*RD8*20261009-20261005", b"REF*D9", b"DTP*434*RD8*2026*", b"DTP*472")
+
+
+@pytest.mark.parametrize("path", SAMPLES + sorted((FIXTURES / "fuzz").glob("*.x12")), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_quick_claim_summary_is_the_segment_by_segment_one(path):
+    """summarize reads each segment's first characters for speed; on every sample, with dates and
+    references broken in the ways a file may carry them, it says what reading each segment says."""
+    from edi_ivig.mapping import _summarize_slowly
+
+    original = path.read_bytes()
+    for twist in _TWISTS:
+        data = original.replace(b"DTP*472*D8*", twist + b"~DTP*472*D8*", 1) if twist else original
+        try:
+            claims = [p for p in Reader(io.BytesIO(data)) if isinstance(p, RawClaim)]
+        except UnreadableInput:
+            continue
+        for raw in claims:
+            assert _summary_or_error(summarize, raw) == _summary_or_error(_summarize_slowly, raw)
+
+
 def test_277ca_answers_for_a_claim_the_rules_skip_even_with_an_unreadable_birth_date():
     """Only the claims the rules look at are built; a bad DMG02 elsewhere does not stop the 277CA."""
     data = DEMO.read_bytes().replace(b"DMG*D8*19", b"DMG*D8*X9")

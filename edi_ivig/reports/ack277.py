@@ -74,6 +74,7 @@ class Ack277:
         self._codes = config.for_claim(None, None)
         self._source = config.acknowledgment
         self._d: Delimiters | None = None
+        self._separator = self._terminator = ""  # of self._d, looked up once: every segment needs them
         self._isa: Sequence[str] = ()
         self._gs: Sequence[str] = ()
         self._transactions = 0  # 277 transactions in the open 277 interchange
@@ -115,6 +116,7 @@ class Ack277:
         envelope = transaction.envelope
         if self._d is None:
             self._d = raw.delimiters
+            self._separator, self._terminator = self._d.element, self._end
             self._isa, self._gs = envelope.isa, envelope.gs
             self._write(self._isa_segment(), self._gs_segment())
         self._transaction = transaction
@@ -249,9 +251,12 @@ class Ack277:
         return self._segment("STC", *elements)
 
     def _dates(self, dates: DateRange) -> str:
+        start = dates.start
+        day = f"{start.year:04d}{start.month:02d}{start.day:02d}"
         if dates.is_range:
-            return self._segment("DTP", "472", "RD8", f"{dates.start:%Y%m%d}-{dates.end:%Y%m%d}")
-        return self._segment("DTP", "472", "D8", f"{dates.start:%Y%m%d}")
+            end = dates.end
+            return self._segment("DTP", "472", "RD8", f"{day}-{end.year:04d}{end.month:02d}{end.day:02d}")
+        return self._segment("DTP", "472", "D8", day)
 
     def _quantities(self, t: _Totals, accepted: str, rejected: str) -> list[str]:
         out = []
@@ -279,10 +284,10 @@ class Ack277:
         return self._segment("GS", "HN", gs[3], gs[2], gs[4], gs[5], gs[6], "X", VERSION)
 
     def _segment(self, *elements: str) -> str:
-        parts = list(elements)
-        while parts and parts[-1] == "":
-            parts.pop()
-        return self._delimiters.element.join(parts) + self._end
+        end = len(elements)
+        while end and not elements[end - 1]:
+            end -= 1
+        return self._separator.join(elements[:end]) + self._terminator
 
     @property
     def _delimiters(self) -> Delimiters:

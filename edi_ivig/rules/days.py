@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 
-from edi_ivig.model import Claim, DateRange, ServiceLine
+from edi_ivig.model import Claim, ServiceLine
 
 
 def service_date(line: ServiceLine, claim: Claim) -> dt.date | None:
@@ -19,9 +18,7 @@ def service_date(line: ServiceLine, claim: Claim) -> dt.date | None:
 def days(line: ServiceLine, claim: Claim) -> frozenset[dt.date]:
     """The days a line covers: its own date or range, else (837I) the statement period."""
     dates = line.date or claim.statement_period
-    return _days(dates) if dates is not None else frozenset()
+    return dates.each_day if dates is not None else _NONE
 
 
-@functools.lru_cache(maxsize=1024)
-def _days(dates: DateRange) -> frozenset[dt.date]:
-    return frozenset(dates.start + dt.timedelta(days=i) for i in range(dates.days))
+_NONE: frozenset[dt.date] = frozenset()
