@@ -125,16 +125,18 @@ def _amounts(lines: Iterable[ServiceLine]) -> dict[tuple[tuple[str, int], str], 
     totals: dict[tuple[tuple[str, int], str], tuple[Decimal, Counter[str]]] = {}
     for line in lines:
         for segment in line_segments(line)[1:]:
-            qualified = AMOUNT_ELEMENTS.get(segment.id)
+            elements = segment.elements
+            qualified = AMOUNT_ELEMENTS.get(elements[0])
             if qualified is None:
                 continue
             qualifier_at, positions = qualified
-            qualifier = segment.get(qualifier_at) if qualifier_at else ""
+            count = len(elements)
+            qualifier = (elements[qualifier_at] if qualifier_at < count else "") if qualifier_at else ""
             for position in positions:
-                text = segment.get(position)
+                text = elements[position] if position < count else ""
                 if not text:
                     continue
-                key = ((segment.id, position), qualifier)
+                key = ((elements[0], position), qualifier)
                 value = amount(text)
                 total, texts = totals.get(key) or (ZERO, NO_TEXTS)
                 totals[key] = (total + value, texts) if value is not None else (total, texts + Counter([text]))

@@ -24,11 +24,26 @@ def amount(text: str) -> Decimal | None:
     """The value of an X12 decimal (R) element; None when the text is not one.
 
     Decimal alone would take 'NaN' and '1E9', and numbers longer than X12's 18
-    digits, which its 28-digit arithmetic cannot divide exactly.
+    digits, which its 28-digit arithmetic cannot divide exactly. Remembered (a
+    Decimal is immutable): a file repeats the same charges and units again and again.
     """
+    known = _AMOUNTS.get(text, _UNKNOWN)
+    if known is not _UNKNOWN:
+        return known  # type: ignore[return-value]
     if not _NUMBER.fullmatch(text) or len(text) - text.count("-") - text.count(".") > MAX_DIGITS:
-        return None
-    return Decimal(text)
+        value = None
+    else:
+        value = Decimal(text)
+    if len(_AMOUNTS) >= _AMOUNTS_KEPT:
+        _AMOUNTS.clear()
+    if len(text) <= MAX_DIGITS + 2:  # an element can be a megabyte: keep only what can be a number
+        _AMOUNTS[text] = value
+    return value
+
+
+_AMOUNTS: dict[str, Decimal | None] = {}
+_AMOUNTS_KEPT = 4096
+_UNKNOWN = object()
 
 
 def required_amount(segment: Segment, index: int) -> Decimal:

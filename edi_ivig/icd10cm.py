@@ -21,10 +21,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import importlib.metadata
+import os
+import tempfile
 import tomllib
 from collections.abc import Iterable, Sequence
 from importlib import resources
+from pathlib import Path
 from typing import Literal, overload
 
 import attrs
@@ -67,6 +71,17 @@ class _Sorted(Sequence[str]):
             packed += code.ljust(self.WIDTH).encode("ascii")
         self._packed = packed.decode("ascii")
         self._count = len(self._packed) // self.WIDTH
+
+    @classmethod
+    def from_packed(cls, packed: str) -> _Sorted:
+        """As `packed` says them (what `packed` gave of an earlier one)."""
+        codes = cls(())
+        codes._packed, codes._count = packed, len(packed) // cls.WIDTH
+        return codes
+
+    @property
+    def packed(self) -> str:
+        return self._packed
 
     def __len__(self) -> int:
         return self._count
@@ -180,14 +195,64 @@ def release() -> Release:
 
 @functools.cache
 def code_set() -> CodeSet:
-    """The release's codes, read on first use from the library's own code list (0.1-0.2 s)."""
+    """The release's codes, read on first use from the library's own code list (0.1-0.2 s), or
+    from the packed copy an earlier run left in the cache folder (a few ms; `_cached`)."""
     current = release()
     path = importlib.metadata.distribution(current.library).locate_file(current.code_list)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as error:
         raise ConfigError(f"config/{RELEASE_FILE}: {current.code_list} of {current.library} cannot be read ({error})") from None
-    return CodeSet.from_code_list(current, text)
+    cached = _cache_folder() / f"icd10cm-{hashlib.sha256(data).hexdigest()[:32]}.packed"
+    packed = _read_packed(cached)
+    if packed is not None:
+        return CodeSet(current, _Sorted.from_packed(packed))
+    codes = CodeSet.from_code_list(current, data.decode("utf-8"))
+    _write_packed(cached, codes.codes.packed)
+    return codes
+
+
+# The packed code set of a code list, kept between runs: each command-line run (and each batch
+# worker) would otherwise read and sort the 98,000 codes again. Named by the hash of the
+# library's file it was made from, so a new library version never reads an old copy; its own
+# hash on its first line, so a torn or altered file is made again, not believed.
+
+
+def _cache_folder() -> Path:
+    """$EDI_IVIG_CACHE_DIR, else $XDG_CACHE_HOME/edi-ivig, else ~/.cache/edi-ivig."""
+    chosen = os.environ.get("EDI_IVIG_CACHE_DIR")
+    if chosen:
+        return Path(chosen)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "edi-ivig"
+
+
+def _read_packed(path: Path) -> str | None:
+    try:
+        text = path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError):
+        return None
+    digest, _, packed = text.partition("\n")
+    if hashlib.sha256(packed.encode("ascii")).hexdigest() != digest or len(packed) % _Sorted.WIDTH:
+        return None
+    return packed
+
+
+def _write_packed(path: Path, packed: str) -> None:
+    """Written whole or not at all (a temporary file renamed); a folder that cannot be written is
+    no error: the next run reads the code list again."""
+    text = hashlib.sha256(packed.encode("ascii")).hexdigest() + "\n" + packed
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(handle, "w", encoding="ascii") as out:
+                out.write(text)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError:
+        pass
 
 
 def kind(code: str) -> Kind:

@@ -152,3 +152,44 @@ def test_the_code_set_loads_without_importing_the_library_and_quickly():
     assert imported == "False"
     assert float(took) < 1.5, took  # 0.1-0.2 s
     assert float(grew) < 12, grew  # MB of peak memory, for a moment: about 8.7 (the packed codes keep 0.7)
+
+
+def _fresh_code_set(monkeypatch, folder):
+    monkeypatch.setenv("EDI_IVIG_CACHE_DIR", str(folder))
+    icd10cm.code_set.cache_clear()
+    try:
+        return icd10cm.code_set()
+    finally:
+        icd10cm.code_set.cache_clear()
+
+
+def test_the_packed_copy_an_earlier_run_left_gives_the_same_codes(monkeypatch, tmp_path):
+    made = _fresh_code_set(monkeypatch, tmp_path)
+    (kept,) = tmp_path.glob("icd10cm-*.packed")
+    read = _fresh_code_set(monkeypatch, tmp_path)
+    assert read.codes.packed == made.codes.packed and len(read.codes) == len(made.codes) > 90_000
+    assert [read.kind(c) for c in ("G35", "G35A", "J069", "ZZZ9")] == ["header", "billable", "billable", "unknown"]
+    assert kept.read_text(encoding="ascii").count("\n") == 1  # the hash line, then the codes
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left
+
+
+@pytest.mark.parametrize("damage", ["torn", "altered", "not text"])
+def test_a_damaged_packed_copy_is_made_again_not_believed(monkeypatch, tmp_path, damage):
+    made = _fresh_code_set(monkeypatch, tmp_path)
+    (kept,) = tmp_path.glob("icd10cm-*.packed")
+    text = kept.read_bytes()
+    kept.write_bytes({
+        "torn": text[: len(text) // 2],
+        "altered": text.replace(b"G35A   ", b"G35Z   ", 1),
+        "not text": b"\xff\xfe" + text,
+    }[damage])
+    read = _fresh_code_set(monkeypatch, tmp_path)
+    assert read.codes.packed == made.codes.packed and read.kind("G35A") == "billable"
+    assert kept.read_bytes() == text  # made again
+
+
+def test_a_cache_folder_that_cannot_be_written_is_no_error(monkeypatch, tmp_path):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    codes = _fresh_code_set(monkeypatch, blocked / "edi-ivig")
+    assert codes.kind("G35A") == "billable"

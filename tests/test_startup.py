@@ -9,6 +9,7 @@ import sys
 HEAVY = (
     "rich", "lxml", "pyx12", "simple_icd_10_cm", "openpyxl", "starlette", "uvicorn", "dask", "distributed", "fsspec",
     "edi_ivig.reports.html_report", "edi_ivig.reports.ack277",
+    "structlog", "asyncio",  # structlog (which imports asyncio) only once a run logs something
 )
 
 
@@ -32,6 +33,19 @@ def test_a_fix_without_reports_loads_no_report_it_was_not_asked_for(tmp_path):
         "try:\n    main()\nexcept SystemExit:\n    pass"
     )
     assert _imported_after(code) == []
+
+
+def test_a_run_that_logs_imports_structlog_and_says_it(tmp_path):
+    from conftest import FIXTURES
+
+    source = FIXTURES / "rules" / "IG05" / "837p-jz-missing-safe" / "input.x12"
+    code = (
+        "import sys\nfrom edi_ivig.cli import main\n"
+        f"sys.argv = ['edi-ivig', '-v', 'fix', {str(source)!r}, '-o', {str(tmp_path / 'out.x12')!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "file_done" in done.stderr
 
 
 def test_a_logged_exception_shows_no_local_variables(capsys):

@@ -54,7 +54,9 @@ class Segment:
     def with_elements(self, values: dict[int, str]) -> Segment:
         """A copy with several elements set at once."""
         elements = list(self.elements)
-        elements.extend([""] * (max(values) + 1 - len(elements)))
+        short = max(values) + 1 - len(elements)
+        if short > 0:
+            elements += [""] * short
         for index, value in values.items():
             elements[index] = value
         return Segment(tuple(elements), self.lead, self.number, self.offset)
