@@ -45,7 +45,7 @@ from edi_ivig.pipeline import ClaimResult, FileResult, Pipeline, build_pipeline
 from edi_ivig.places import Place, PlaceError, new_run_id, open_place
 from edi_ivig.reader import Part, Passthrough, RawClaim
 from edi_ivig.reports.ack277 import Ack277
-from edi_ivig.reports.json_report import claim_entry, write_report
+from edi_ivig.reports.json_report import entry_text, write_report
 from edi_ivig.settings import Config
 from edi_ivig.x12.delimiters import ISA_LENGTH
 
@@ -262,7 +262,7 @@ class _Collect:
             self.ack_ends.append(self._ack.tell())
 
     def claim(self, raw: RawClaim, result: ClaimResult) -> None:
-        self.entries.append(json.dumps(claim_entry(result), ensure_ascii=False))
+        self.entries.append(entry_text(result))
         self.by_rule.update(f.rule for f in result.findings)
 
     def finish(self, result: FileResult) -> None:

@@ -7,6 +7,7 @@ import json
 from decimal import Decimal
 from importlib import resources
 
+import attrs
 import jsonschema
 import lxml.html
 import pytest
@@ -289,3 +290,16 @@ def test_check_with_several_inputs_writes_one_report_each_into_a_directory(tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{p.name}.json" for p in [DEMO, *READABLE])
     bad = CliRunner().invoke(main, ["check", str(DEMO), str(READABLE[0]), "--json", str(tmp_path / "x.json")])
     assert bad.exit_code == 2
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_a_claims_json_entry_is_json_dumps_of_it(path):
+    """entry_text writes a claim with no findings without building its dict: the same text."""
+    from edi_ivig.reports.json_report import claim_entry, entry_text
+
+    result = Pipeline(fix=True).run(io.BytesIO(path.read_bytes()), io.BytesIO(), keep=True)
+    quiet = [
+        attrs.evolve(r, findings=(), claim_id=r.claim_id + ' "quoted" \\ é\t') for r in result.claims
+    ]
+    for claim in [*result.claims, *quiet]:
+        assert entry_text(claim) == json.dumps(claim_entry(claim), ensure_ascii=False)

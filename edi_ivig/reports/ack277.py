@@ -75,6 +75,7 @@ class Ack277:
         self._source = config.acknowledgment
         self._d: Delimiters | None = None
         self._separator = self._terminator = ""  # of self._d, looked up once: every segment needs them
+        self._accepted = ""  # STC01 of an accepted claim
         self._isa: Sequence[str] = ()
         self._gs: Sequence[str] = ()
         self._transactions = 0  # 277 transactions in the open 277 interchange
@@ -122,6 +123,7 @@ class Ack277:
         self._transaction = transaction
         self._provider = None
         self._body, self._totals, self._hl = Spool(), _Totals(), 2
+        self._accepted = self._delimiters.component.join(self._codes.status_codes["accepted"].split(":"))
 
     def _open_provider(self, raw: RawClaim) -> None:
         self._provider = raw.billing_provider
@@ -201,6 +203,8 @@ class Ack277:
             codes = _unique(f.status_code for f in result.findings if f.severity == "error" and not f.fixed)
             for chunk in _chunks(codes, 3):
                 yield self._stc(chunk, date, "U", summary.charge, _text(result))
+        elif not result.findings:  # most claims: no STC12
+            yield self._segment("STC", self._accepted, date, "WQ", format_number(summary.charge))
         else:
             yield self._stc([self._codes.status_codes["accepted"]], date, "WQ", summary.charge, _text(result))
         if summary.intermediary_id:

@@ -35,6 +35,20 @@ def claim_entry(result: ClaimResult) -> dict[str, Any]:
     }
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # made once: json.dumps with options makes one a call
+
+
+def entry_text(result: ClaimResult) -> str:
+    """claim_entry(result) as JSON text (json.dumps' layout); a claim with no findings, as most
+    are, without building the dict."""
+    if not result.findings:
+        return (
+            f'{{"claim_id": {_ENCODE(result.claim_id)}, "status": "{result.status}", "segment": {result.number},'
+            ' "findings": []}'
+        )
+    return _ENCODE(claim_entry(result))
+
+
 def summary(result: FileResult) -> dict[str, Any]:
     counts = result.counts
     return {"claims": counts.claims, "changed": counts.changed, "held": counts.held, "findings": dict(counts.findings)}
@@ -51,8 +65,7 @@ class JsonReport:
         pass
 
     def claim(self, raw: RawClaim, result: ClaimResult) -> None:
-        # dumps, not dump: only dumps uses the C encoder
-        entry = json.dumps(claim_entry(result), ensure_ascii=False)
+        entry = entry_text(result)
         self._spool.add(entry if not self._spool.count else ",\n    " + entry)
 
     def finish(self, result: FileResult) -> None:
