@@ -23,28 +23,21 @@ def test_importing_the_package_and_the_command_line_loads_no_heavy_module():
     assert _imported_after("import edi_ivig, edi_ivig.cli") == []
 
 
-def test_a_fix_without_reports_loads_no_report_it_was_not_asked_for(tmp_path):
+def _fix_code(tmp_path, *options: str) -> str:
+    """Python that runs `edi-ivig [options] fix` on a fixture, as the command line does."""
     from conftest import FIXTURES
 
     source = FIXTURES / "rules" / "IG05" / "837p-jz-missing-safe" / "input.x12"
-    code = (
-        "import sys\nfrom edi_ivig.cli import main\n"
-        f"sys.argv = ['edi-ivig', 'fix', {str(source)!r}, '-o', {str(tmp_path / 'out.x12')!r}]\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass"
-    )
-    assert _imported_after(code) == []
+    argv = ["edi-ivig", *options, "fix", str(source), "-o", str(tmp_path / "out.x12")]
+    return f"import sys\nfrom edi_ivig.cli import main\nsys.argv = {argv!r}\ntry:\n    main()\nexcept SystemExit:\n    pass"
+
+
+def test_a_fix_without_reports_loads_no_report_it_was_not_asked_for(tmp_path):
+    assert _imported_after(_fix_code(tmp_path)) == []
 
 
 def test_a_run_that_logs_imports_structlog_and_says_it(tmp_path):
-    from conftest import FIXTURES
-
-    source = FIXTURES / "rules" / "IG05" / "837p-jz-missing-safe" / "input.x12"
-    code = (
-        "import sys\nfrom edi_ivig.cli import main\n"
-        f"sys.argv = ['edi-ivig', '-v', 'fix', {str(source)!r}, '-o', {str(tmp_path / 'out.x12')!r}]\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    done = subprocess.run([sys.executable, "-c", _fix_code(tmp_path, "-v")], capture_output=True, text=True, check=True)
     assert "file_done" in done.stderr
 
 
