@@ -281,6 +281,8 @@ def _remove_earlier_outputs(out_dir: Path, name: str) -> None:
 class _FindingsByRule:
     """A report that only counts findings by rule."""
 
+    every_claim = False  # a claim without findings is not in it
+
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
 

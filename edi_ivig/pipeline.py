@@ -72,7 +72,12 @@ class ClaimResult:
 
 
 class Report(Protocol):
-    """Something told about a run as it goes (the 277CA, the JSON and HTML reports)."""
+    """Something told about a run as it goes (the 277CA, the JSON and HTML reports).
+
+    A report that says nothing of a claim without findings sets `every_claim = False`: when
+    every report of a run does, the claims no rule wants go from the reader to the writer
+    without a result, and the reports are not told of them. (Without the attribute: True.)
+    """
 
     def part(self, part: Part) -> None: ...
 
@@ -270,7 +275,8 @@ class Pipeline:
         log = get_logger().bind(file=name)
         reader = Reader(source, segments_before=segments_before, bytes_before=bytes_before)
         outputs = Outputs(sink, held)
-        shortcut = held is None and not reports  # nothing to tell about a claim no rule wants
+        # nothing to tell about a claim no rule wants
+        shortcut = held is None and not any(getattr(report, "every_claim", True) for report in reports)
         counts, kept = Counts(), []
         for part in reader:
             if not isinstance(part, RawClaim):

@@ -303,3 +303,30 @@ def test_a_claims_json_entry_is_json_dumps_of_it(path):
     ]
     for claim in [*result.claims, *quiet]:
         assert entry_text(claim) == json.dumps(claim_entry(claim), ensure_ascii=False)
+
+
+@pytest.mark.parametrize("path", [DEMO, *READABLE], ids=lambda p: p.name)
+def test_reports_that_list_only_claims_with_findings_let_the_others_pass_unread(path, monkeypatch):
+    """The text and HTML reports say nothing of a claim no rule wants, so with only them the run
+    passes those claims from reader to writer (no result made); what they print is the same."""
+    from edi_ivig.reports.text import TextReport
+
+    class EveryClaim:  # a report without the attribute: told of every claim, as before
+        def part(self, part): pass
+        def claim(self, raw, result): pass
+        def finish(self, result): pass
+
+    data, real = path.read_bytes(), Pipeline.process
+    runs = {}
+    for label, extra in (("quick", []), ("every", [EveryClaim()])):
+        processed, lines, html = [], [], io.StringIO()
+        monkeypatch.setattr(Pipeline, "process", lambda self, raw: processed.append(raw.claim_id) or real(self, raw))
+        out = io.BytesIO()
+        result = Pipeline(fix=True).run(
+            io.BytesIO(data), out, reports=[TextReport(lines.append), HtmlReport(html), *extra], keep=False
+        )
+        runs[label] = (processed, lines, html.getvalue(), out.getvalue(), result.counts)
+    (quick, every) = runs["quick"], runs["every"]
+    assert quick[1:] == every[1:]  # the same lines, page, output and counts
+    wanted = [raw.claim_id for raw in Reader(io.BytesIO(data)) if isinstance(raw, RawClaim) and Pipeline().wants(raw)]
+    assert quick[0] == wanted and len(every[0]) == every[4].claims

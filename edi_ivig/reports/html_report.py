@@ -65,6 +65,8 @@ STATUS_WORDS = {
 class HtmlReport:
     """Writes the page for one input to a text stream once the input is read."""
 
+    every_claim = False  # a claim without findings is not in it
+
     def __init__(self, stream: TextIO):
         self._stream = stream
         self._spool = Spool()

@@ -47,6 +47,8 @@ class TextReport:
     they come, so an input that turns out to be unreadable prints one line: the error.
     """
 
+    every_claim = False  # a claim without findings is not in it
+
     def __init__(self, echo: Callable[[str], None], *, details: bool = True):
         self._echo = echo
         self._details = details  # False: the summary only (it names no claim)
