@@ -60,7 +60,7 @@ def _ivig(kind: str, n: int) -> list[str]:
             "LX*3", "SV2*0260*HC:96366*600*UN*10", rng]
 
 
-def write_file(path: Path, kind: str, claims: int, ivig_share: float) -> None:
+def write_file(path: Path, kind: str, claims: int, ivig_share: float, per_transaction: int = 5000) -> None:
     """An 837 of `claims` claims, one in 1/ivig_share an IVIG course needing fixes."""
     version, sender, _ = _HEADER[kind]
     every = round(1 / ivig_share) if ivig_share else 0
@@ -70,7 +70,7 @@ def write_file(path: Path, kind: str, claims: int, ivig_share: float) -> None:
 
         put(f"ISA*00*          *00*          *ZZ*{sender:<15}*ZZ*EXAMPLEMAC     *261101*0930*^*00501*000000901*0*T*:",
             f"GS*HC*{sender}*EXAMPLEMAC*20261101*0930*901*X*{version}")
-        per_transaction, number, segments = 5000, 0, 0
+        number, segments = 0, 0
         for start in range(0, claims, per_transaction):
             number += 1
             body = [f"ST*837*{number:04d}*{version}", "BHT*0019*00*BENCH*20261101*0930*CH",

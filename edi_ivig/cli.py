@@ -180,6 +180,38 @@ def _run(
         return pipeline.run(source, sink, name=name, held=held_sink, reports=reports, keep=False)
 
 
+def _run_in_chunks(
+    name: str, workers: int, *, output: str, held: str | None, paths: dict[str, str | None], config: Config,
+    unsafe_fixes: bool, echo_to_stderr: bool,
+) -> FileResult | None:
+    """fix --workers: `name` converted in chunks by several processes, each output written as _run
+    writes it; None (nothing written) when it is not to be cut, and then _run converts it whole."""
+    from edi_ivig import chunked
+    from edi_ivig.log import get_logger
+
+    echo = (lambda line: click.echo(line, err=True)) if echo_to_stderr else click.echo
+    text = TextReport(echo, details=not echo_to_stderr)
+    try:
+        with ExitStack() as stack:
+            outputs = chunked.Outputs(
+                stack.enter_context(atomic_output(output)),
+                stack.enter_context(atomic_output(held)) if held else None,
+                stack.enter_context(atomic_output(paths["ack"])) if paths.get("ack") else None,  # type: ignore[arg-type]
+                stack.enter_context(atomic_text_output(paths["json"])) if paths.get("json") else None,  # type: ignore[arg-type]
+            )
+            result = chunked.convert_file(name, config, outputs, text, unsafe_fixes=unsafe_fixes, workers=workers)
+    except chunked.NotCut:
+        return None
+    log = get_logger().bind(file=name)
+    for warning in result.warnings:
+        log.warning("read_warning", message=warning.message, segment=warning.segment)
+    c = result.counts
+    log.info("file_done", claims=c.claims, changed=c.changed, held=c.held, findings=sum(c.findings.values()),
+             errors_left=c.errors_left, workers=workers)
+    text.finish(result)
+    return result
+
+
 FLAGS = {"json": "--json", "ack": "--277", "html": "--html"}
 
 
@@ -292,10 +324,16 @@ def check(
     " valid 837 of its own; empty when no claim is held), so OUTPUT holds only claims fit to"
     " send. A file, never - (stdout is for OUTPUT only). Exit code 1 when any claim is held.",
 )
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=1, show_default=True,
+    help="Convert an INPUT file of 8 MB or more in this many processes (at most the CPU count), cut"
+    " at its interchanges or transactions (interchanges only with --hold-errors); every output is"
+    " the bytes one process writes. Not with --html, whose page is made in one process.",
+)
 @config_option
 @report_options(several=False)
 def fix(
-    input_: str, output: str, unsafe_fixes: bool, held: str | None, config_path: str | None,
+    input_: str, output: str, unsafe_fixes: bool, held: str | None, workers: int, config_path: str | None,
     json_path: str | None, ack_path: str | None, html_path: str | None,
 ) -> None:
     """Write INPUT with the fixes applied to OUTPUT.
@@ -313,6 +351,8 @@ def fix(
     """
     if held == "-":
         raise click.UsageError("--hold-errors must name a file: stdout (-) carries only the corrected 837")
+    if workers > 1 and html_path:
+        raise click.UsageError("--workers and --html: the HTML page is made in one process; drop one of them")
     for flag, path in (("--json", json_path), ("--277", ack_path), ("--html", html_path)):
         if path == "-":
             raise click.UsageError(f"{flag} must name a file: in fix, stdout (-) carries only the corrected 837")
@@ -324,8 +364,13 @@ def fix(
     pipeline = build_pipeline("fix", config=config, unsafe_fixes=unsafe_fixes)
     paths = {"json": json_path, "ack": ack_path, "html": html_path}
     try:
-        result = _run(pipeline, input_, output=output, held=held, paths=paths, config=config,
-                      echo_to_stderr=output == "-")
+        result = None
+        if workers > 1 and input_ != "-":
+            result = _run_in_chunks(input_, _workers(workers), output=output, held=held, paths=paths, config=config,
+                                    unsafe_fixes=unsafe_fixes, echo_to_stderr=output == "-")
+        if result is None:
+            result = _run(pipeline, input_, output=output, held=held, paths=paths, config=config,
+                          echo_to_stderr=output == "-")
     except OutputError as error:
         _fail_output(error)
         sys.exit(EXIT_OUTPUT)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import json
 import os
 import pickle
@@ -31,23 +30,18 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import attrs
 import dask
 import distributed
 
 from edi_ivig import batch as batches
+from edi_ivig import chunked
 from edi_ivig import chunks as cutting
-from edi_ivig.errors import UnreadableInput
 from edi_ivig.files import OutputError, atomic_output, remove_stale_temporaries
-from edi_ivig.pipeline import ClaimResult, FileResult, Pipeline, build_pipeline
+from edi_ivig.pipeline import Pipeline, build_pipeline
 from edi_ivig.places import Place, PlaceError, new_run_id, open_place
-from edi_ivig.reader import Part, Passthrough, RawClaim
-from edi_ivig.reports.ack277 import Ack277
-from edi_ivig.reports.json_report import entry_text, write_report
 from edi_ivig.settings import Config
-from edi_ivig.x12.delimiters import ISA_LENGTH
 
 # A file this large is worth cutting (a task per chunk of about this size); smaller ones are one task.
 SPLIT_BYTES = 64 << 20
@@ -227,115 +221,31 @@ def _failed(target: Place, name: str, error: str, run_id: str, *, cannot_write: 
     return batches.FileOutcome(name, error=error, cannot_write=cannot_write)
 
 
-@attrs.frozen
-class ChunkResult:
-    """What the pipeline made of one chunk, for `_merge` to join."""
-
-    readable: bool
-    output: bytes = b""
-    held: bytes = b""
-    acks: tuple[tuple[int, bytes], ...] = ()  # each 277CA interchange, with the file's index of the 837 one it answers
-    entries: tuple[str, ...] = ()  # the JSON report's claims, each as its JSON text
-    kinds: frozenset[str] = frozenset()
-    warnings: tuple[dict[str, Any], ...] = ()
-    claims: int = 0
-    changed: int = 0
-    held_claims: int = 0
-    errors_left: int = 0
-    severities: dict[str, int] = attrs.Factory(dict)  # findings by severity, in the report's order
-    by_rule: dict[str, int] = attrs.Factory(dict)
-    last_segment: int = 0
-
-
-class _Collect:
-    """A report that keeps each claim's JSON report entry, counts findings by rule, and notes
-    where each interchange's 277CA ends in `ack` (told of each part after the Ack277 is)."""
-
-    def __init__(self, ack: io.BytesIO) -> None:
-        self.entries: list[str] = []
-        self.by_rule: Counter[str] = Counter()
-        self._ack = ack
-        self.ack_ends: list[int] = []  # per 837 interchange of the chunk
-
-    def part(self, part: Part) -> None:
-        if isinstance(part, Passthrough) and part.kind == "IEA":
-            self.ack_ends.append(self._ack.tell())
-
-    def claim(self, raw: RawClaim, result: ClaimResult) -> None:
-        self.entries.append(entry_text(result))
-        self.by_rule.update(f.rule for f in result.findings)
-
-    def finish(self, result: FileResult) -> None:
-        pass
-
-
-def _convert_chunk(source: Place, name: str, chunk: cutting.Chunk, options: Options) -> ChunkResult:
+def _convert_chunk(source: Place, name: str, chunk: cutting.Chunk, options: Options) -> chunked.ChunkResult:
     pipeline, hold_errors = _worker(options)
     with source.fs.open(source.path(name), "rb") as stream:
         stream.seek(chunk.start)
         data = stream.read() if chunk.end is None else stream.read(chunk.end - chunk.start)
-    sink, ack = io.BytesIO(), io.BytesIO()
-    held = io.BytesIO() if hold_errors else None
-    collect = _Collect(ack)
-    wrapped = bool(chunk.prefix or chunk.suffix)
-    try:
-        if wrapped and hold_errors:  # the held and corrected files count envelopes over the whole interchange
-            raise UnreadableInput("a chunk inside an interchange, with --hold-errors")
-        result = pipeline.run(
-            io.BytesIO(chunk.prefix + data + chunk.suffix), sink, name=name, held=held,
-            reports=[Ack277(ack, pipeline.config), collect], keep=False,
-            segments_before=chunk.reader_segments_before, bytes_before=chunk.reader_bytes_before,
-        )
-    except UnreadableInput:
-        return ChunkResult(readable=False)
-    output = sink.getvalue()
-    if not (output.startswith(chunk.prefix) and output.endswith(chunk.suffix)):
-        return ChunkResult(readable=False)  # the wrapping came out changed: let the whole file say why
-    output = output[len(chunk.prefix):len(output) - len(chunk.suffix)]
-    acks, ack_bytes, start = [], ack.getvalue(), 0
-    for index, end in enumerate(collect.ack_ends):
-        if end > start:
-            acks.append((chunk.first_interchange + index, ack_bytes[start:end]))
-        start = end
-    counts = result.counts
-    return ChunkResult(
-        True, output, held.getvalue() if held is not None else b"", tuple(acks), tuple(collect.entries),
-        frozenset(result.stats.kinds), tuple({"message": w.message, "segment": w.segment} for w in result.warnings),
-        counts.claims, counts.changed, counts.held, counts.errors_left, dict(counts.findings), dict(collect.by_rule),
-        result.stats.last_segment,
-    )
+    return chunked.convert(pipeline, data, chunk, name, hold_errors=hold_errors)
 
 
 def _merge(
-    source: Place, target: Place, name: str, plan: list[cutting.Chunk], parts: list[ChunkResult], options: Options,
+    source: Place, target: Place, name: str, plan: list[cutting.Chunk], parts: list[chunked.ChunkResult], options: Options,
     run_id: str,
 ) -> batches.FileOutcome:
     """The chunks' outputs as the one task's; the whole file as one task when they do not add up."""
-    meet = all(p.readable for p in parts) and all(
-        part.last_segment == chunk.last_segment for part, chunk in zip(parts, plan)
-    )
-    if not meet:
+    if not chunked.meet(plan, parts):
         return _convert_whole(source, target, name, options, run_id)
     output, held = b"".join(p.output for p in parts), b"".join(p.held for p in parts)
-    severities: Counter[str] = Counter()
     by_rule: Counter[str] = Counter()
     for part in parts:
-        severities.update(part.severities)
         by_rule.update(part.by_rule)
-    claims, changed, held_claims = (sum(getattr(p, f) for p in parts) for f in ("claims", "changed", "held_claims"))
-    report = io.StringIO()
-    entries = [entry for part in parts for entry in part.entries]
-    write_report(
-        report, name, set().union(*(p.kinds for p in parts)), "fix", len(entries), [",\n    ".join(entries)],
-        {"claims": claims, "changed": changed, "held": held_claims,
-         "findings": {severity: severities[severity] for severity in parts[0].severities}},
-        [warning for part in parts for warning in part.warnings],
-    )
+    total = chunked.counts(parts)
     hold = options.hold_errors
     outputs = {
         "": output if output or not hold else None,  # with --hold-errors: no NAME when every claim is held
-        ".277": join_acks([ack for part in parts for ack in part.acks]),
-        ".json": report.getvalue().encode("utf-8"),
+        ".277": chunked.join_acks([ack for part in parts for ack in part.acks]),
+        ".json": chunked.json_report(name, parts).encode("utf-8"),
         ".held": held or None,
     }
     try:
@@ -349,33 +259,9 @@ def _merge(
         return _failed(target, name, f"cannot write {where}: {error.strerror or _first_line(error)}", run_id,
                        cannot_write=True)
     return batches.FileOutcome(
-        name, claims=claims, changed=changed, held=held_claims, errors_left=sum(p.errors_left for p in parts),
+        name, claims=total.claims, changed=total.changed, held=total.held, errors_left=total.errors_left,
         findings=dict(sorted(by_rule.items())),
     )
-
-
-def join_acks(acks: list[tuple[int, bytes]]) -> bytes:
-    """The 277CA of the file from the chunks' 277CA interchanges: the pieces that answer one
-    837 interchange (cut between its transactions) become one, its GE01 counted again."""
-    joined: list[tuple[int, bytes]] = []
-    for index, ack in acks:
-        if joined and joined[-1][0] == index:
-            joined[-1] = (index, _join_two(joined[-1][1], ack))
-        else:
-            joined.append((index, ack))
-    return b"".join(ack for _, ack in joined)
-
-
-def _join_two(first: bytes, second: bytes) -> bytes:
-    """Two 277CA interchanges of one envelope (ISA GS ... GE IEA, as Ack277 writes them) as one."""
-    text = first.decode("latin-1")
-    terminator, element = text[ISA_LENGTH], text[3]
-    end = terminator if terminator in "\r\n" else terminator + "\n"
-    a, b = text.split(end)[:-1], second.decode("latin-1").split(end)[:-1]
-    body = a[2:-2] + b[2:-2]
-    ge = a[-2].split(element)
-    ge[1] = str(sum(1 for segment in body if segment.startswith("ST" + element)))
-    return end.join([*a[:2], *body, element.join(ge), a[-1], ""]).encode("latin-1")
 
 
 def _put(target: Place, name: str, data: bytes, run_id: str) -> None:

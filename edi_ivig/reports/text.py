@@ -40,6 +40,14 @@ def finding_line(f: Finding) -> str:
     return f"  {f.claim_id} {line}: {f.rule} {f.severity} [{f.status_code}] ({state}) {f.message}"
 
 
+def claim_lines(result: ClaimResult) -> list[str]:
+    """What the report prints of a claim: a line per finding, and one if it was held."""
+    lines = [finding_line(finding) for finding in result.findings]
+    if result.held:
+        lines.append(f"  {result.claim_id}: held, with the error(s) above, in the held file")
+    return lines
+
+
 class TextReport:
     """Prints the findings and the summary once the input has been read to the end.
 
@@ -59,12 +67,17 @@ class TextReport:
         pass
 
     def claim(self, raw: RawClaim, result: ClaimResult) -> None:
-        for finding in result.findings:
-            self._fixable += finding.fixable
-            if self._details:
-                self._spool.write(finding_line(finding) + "\n")
-        if result.held and self._details:
-            self._spool.write(f"  {result.claim_id}: held, with the error(s) above, in the held file\n")
+        self._fixable += sum(f.fixable for f in result.findings)
+        if self._details:
+            for line in claim_lines(result):
+                self._spool.write(line + "\n")
+
+    def add(self, lines: list[str], fixable: int) -> None:
+        """Lines and a count of fixable findings from a chunk of the input run elsewhere (fix --workers)."""
+        self._fixable += fixable
+        if self._details:
+            for line in lines:
+                self._spool.write(line + "\n")
 
     def finish(self, result: FileResult) -> None:
         self._spool.seek(0)
