@@ -259,6 +259,14 @@ def _quick_amount(text: str) -> Decimal | None:
 
 def _quick_dates(elements: list[str]) -> DateRange | None:
     """DTP03 of a D8 or RD8 DTP, or None when it does not read as `elements.dates` reads it."""
+    qualifier = elements[2] if len(elements) > 2 else ""
+    text = elements[3] if len(elements) > 3 else ""
+    if qualifier == "D8" and len(text) == 8 and text.isascii() and text.isdigit():  # most: one day, read here
+        try:
+            day = dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        except ValueError:
+            return None
+        return DateRange(day, day)
     try:
         return dates(Segment(tuple(elements)))
     except UnreadableInput:
@@ -306,10 +314,15 @@ def _summarize_slowly(raw: RawClaim) -> ClaimSummary:
 
 def loop_party(loop: Loop, entity: str) -> Party | None:
     """The first NM1 of an entity in a loop, read from its text without parsing the rest."""
-    d = loop.delimiters
-    prefix = f"NM1{d.element}{entity}{d.element}"
-    piece = next((p for p in loop.pieces if p.lstrip(WHITESPACE).startswith(prefix)), None)
-    return _party_of(Segment.parse(piece, d.element)) if piece is not None else None
+    separator = loop.delimiters.element
+    prefix = f"NM1{separator}{entity}{separator}"
+    for piece in loop.pieces:
+        text = piece.lstrip(WHITESPACE) if piece[:1] in WHITESPACE else piece
+        if text.startswith(prefix):
+            elements = text.split(separator, 10)[:10]
+            elements += [""] * (10 - len(elements))
+            return Party(elements[1], elements[3], elements[4], elements[8], elements[9])
+    return None
 
 
 # -- the loops above a claim -----------------------------------------------------------------

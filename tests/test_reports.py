@@ -330,3 +330,20 @@ def test_reports_that_list_only_claims_with_findings_let_the_others_pass_unread(
     assert quick[1:] == every[1:]  # the same lines, page, output and counts
     wanted = [raw.claim_id for raw in Reader(io.BytesIO(data)) if isinstance(raw, RawClaim) and Pipeline().wants(raw)]
     assert quick[0] == wanted and len(every[0]) == every[4].claims
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_the_277cas_names_read_from_the_loop_text_are_the_models(path):
+    """The 277CA reads the subscriber's and patient's NM1 from the loops' text: what the model reads."""
+    from edi_ivig.mapping import loop_party
+
+    for raw in Reader(io.BytesIO(path.read_bytes())):
+        if not isinstance(raw, RawClaim):
+            continue
+        try:
+            claim = build_claim(raw)
+        except UnreadableInput:
+            continue
+        assert loop_party(raw.subscriber, "IL") == claim.subscriber.member
+        if raw.patient is not None:
+            assert claim.patient is not None and loop_party(raw.patient, "QC") == claim.patient.name

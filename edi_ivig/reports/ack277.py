@@ -103,8 +103,8 @@ class Ack277:
         summary = _summary(raw)
         self._provider_totals.add(summary.charge, result.held)
         self._totals.add(summary.charge, result.held)
-        for segment in self._claim(raw, result, summary):
-            self._block.add(segment)
+        segments = list(self._claim(raw, result, summary))
+        self._block.add("".join(segments), len(segments))
 
     def finish(self, result: FileResult) -> None:
         self._close_interchange()

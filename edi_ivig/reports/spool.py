@@ -20,9 +20,10 @@ class Spool:
         self._pending: list[str] = []
         self.count = 0  # texts added
 
-    def add(self, text: str) -> None:
+    def add(self, text: str, count: int = 1) -> None:
+        """`text` holds `count` texts (segments, entries) joined."""
         self._pending.append(text)
-        self.count += 1
+        self.count += count
         if len(self._pending) >= BATCH:
             self._flush()
 
