@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import itertools
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
@@ -29,6 +29,7 @@ from edi_ivig.pipeline import ClaimResult, Counts, FileResult, Pipeline, build_p
 from edi_ivig.reader import Part, Passthrough, RawClaim, ReadStats, ReadWarning
 from edi_ivig.reports.ack277 import Ack277
 from edi_ivig.reports.json_report import entry_text, write_report
+from edi_ivig.reports.json_report import summary as json_summary
 from edi_ivig.reports.spool import Spool
 from edi_ivig.reports.text import TextReport, claim_lines
 from edi_ivig.settings import Config
@@ -157,38 +158,28 @@ def file_result(name: str, parts: Sequence[ChunkResult]) -> FileResult:
 
 
 def json_report(name: str, parts: Sequence[ChunkResult]) -> str:
-    total, report = counts(parts), io.StringIO()
+    report = io.StringIO()
     entries = [entry for part in parts for entry in part.entries]
+    _write_json(report, file_result(name, parts), parts, len(entries), [",\n    ".join(entries)])
+    return report.getvalue()
+
+
+def _write_json(out: TextIO, result: FileResult, parts: Sequence[ChunkResult], claims: int, entries: Iterable[str]) -> None:
     write_report(
-        report, name, set().union(*(p.kinds for p in parts)), "fix", len(entries), [",\n    ".join(entries)],
-        {"claims": total.claims, "changed": total.changed, "held": total.held, "findings": dict(total.findings)},
+        out, result.name, result.stats.kinds, "fix", claims, entries, json_summary(result),
         [warning for part in parts for warning in part.warnings],
     )
-    return report.getvalue()
 
 
 def join_acks(acks: list[tuple[int, bytes]]) -> bytes:
     """The 277CA of the file from the chunks' 277CA interchanges: the pieces that answer one
     837 interchange (cut between its transactions) become one, its GE01 counted again."""
-    joined: list[tuple[int, bytes]] = []
+    joined = io.BytesIO()
+    join = _AckJoin(joined)
     for index, ack in acks:
-        if joined and joined[-1][0] == index:
-            joined[-1] = (index, _join_two(joined[-1][1], ack))
-        else:
-            joined.append((index, ack))
-    return b"".join(ack for _, ack in joined)
-
-
-def _join_two(first: bytes, second: bytes) -> bytes:
-    """Two 277CA interchanges of one envelope (ISA GS ... GE IEA, as Ack277 writes them) as one."""
-    text = first.decode("latin-1")
-    terminator, element = text[ISA_LENGTH], text[3]
-    end = terminator if terminator in "\r\n" else terminator + "\n"
-    a, b = text.split(end)[:-1], second.decode("latin-1").split(end)[:-1]
-    body = a[2:-2] + b[2:-2]
-    ge = a[-2].split(element)
-    ge[1] = str(sum(1 for segment in body if segment.startswith("ST" + element)))
-    return end.join([*a[:2], *body, element.join(ge), a[-1], ""]).encode("latin-1")
+        join.add(index, ack)
+    join.close()
+    return joined.getvalue()
 
 
 # -- fix --workers: the chunks of one local file in a pool of processes -------------------------
@@ -257,12 +248,7 @@ def convert_file(
     acks.close()
     result = file_result(path, parts)
     if outputs.json is not None:
-        total = result.counts
-        write_report(
-            outputs.json, path, result.stats.kinds, "fix", entries.count, entries.drain(),
-            {"claims": total.claims, "changed": total.changed, "held": total.held, "findings": dict(total.findings)},
-            [w for part in parts for w in part.warnings],
-        )
+        _write_json(outputs.json, result, parts, entries.count, entries.drain())
     return result
 
 
@@ -277,8 +263,9 @@ def _convert_chunk(
 
 
 class _AckJoin:
-    """The 277CA interchanges of the chunks, written as they come: the pieces that answer one 837
-    interchange become one (join_acks's rule), so only the GE and IEA of the open one are held."""
+    """The 277CA interchanges of the chunks (ISA GS ... GE IEA, as Ack277 writes them), written as
+    they come: the pieces that answer one 837 interchange become one, its GE01 counted again, so
+    only the GE and IEA of the open one are held."""
 
     def __init__(self, sink: BinaryIO | None):
         self._sink = sink
