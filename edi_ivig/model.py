@@ -37,7 +37,8 @@ class DateRange:
         """The days of the range."""
         found = self._each_day
         if found is None:
-            found = frozenset(self.start + dt.timedelta(days=i) for i in range(self.days))
+            start = self.start
+            found = frozenset((start,)) if self.end == start else frozenset(start + dt.timedelta(days=i) for i in range(self.days))
             object.__setattr__(self, "_each_day", found)
         return found
 

@@ -134,4 +134,4 @@ def _number(value: Decimal | None) -> str:
 
 
 def _ccyymmdd(day: dt.date) -> str:
-    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+    return day.isoformat().replace("-", "")  # four-digit year, as CCYYMMDD needs

@@ -255,11 +255,9 @@ class Ack277:
         return self._segment("STC", *elements)
 
     def _dates(self, dates: DateRange) -> str:
-        start = dates.start
-        day = f"{start.year:04d}{start.month:02d}{start.day:02d}"
+        day = dates.start.isoformat().replace("-", "")  # CCYYMMDD: isoformat's year has four digits
         if dates.is_range:
-            end = dates.end
-            return self._segment("DTP", "472", "RD8", f"{day}-{end.year:04d}{end.month:02d}{end.day:02d}")
+            return self._segment("DTP", "472", "RD8", f"{day}-{dates.end.isoformat().replace('-', '')}")
         return self._segment("DTP", "472", "D8", day)
 
     def _quantities(self, t: _Totals, accepted: str, rejected: str) -> list[str]:
