@@ -8,7 +8,7 @@ turning problems into `Finding`s all happen once, in `edi_ivig.pipeline`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import ClassVar
 
 import attrs
@@ -23,11 +23,25 @@ class ReplaceLine:
     """The one edit a fix makes: a service line becomes one or more lines.
 
     `line` is the line object as the rule saw it; `replacement` its new lines in
-    order (the writer renumbers LX).
+    order (the writer renumbers LX). An edit that is costly to work out (IG01's
+    split into one line a day) gives `make` instead, called once, when the fix is
+    applied: a fix that is not (unsafe and not allowed, or its facts in doubt) costs nothing.
     """
 
     line: ServiceLine
-    replacement: tuple[ServiceLine, ...]
+    _replacement: tuple[ServiceLine, ...] | None = attrs.field(default=None, eq=False)
+    _make: Callable[[], Iterable[ServiceLine]] | None = attrs.field(default=None, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        if (self._replacement is None) == (self._make is None):
+            raise ValueError("an edit gives its replacement lines or a way to make them, one of the two")
+
+    @property
+    def replacement(self) -> tuple[ServiceLine, ...]:
+        if self._replacement is None:
+            assert self._make is not None
+            object.__setattr__(self, "_replacement", tuple(self._make()))
+        return self._replacement  # type: ignore[return-value]
 
 
 Edit = ReplaceLine

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -117,10 +118,10 @@ class PerDayLines(Rule):
                 yield Problem(f"{message}. Not split: {because}", line)
             elif stated:
                 said = "the line states its daily dose" if id(line) in drug_ids else "the line bills one a day"
-                yield Problem(f"{message}; {said}", line, ReplaceLine(line, tuple(_split(line, taken))), safety="safe")
+                yield Problem(f"{message}; {said}", line, ReplaceLine(line, make=functools.partial(_split, line, taken)), safety="safe")
             else:
                 assumed = f"splitting it evenly assumes {what} was the same each day: confirm it day by day in the infusion record"
-                yield Problem(f"{message}; {assumed}", line, ReplaceLine(line, tuple(_split(line, taken))))
+                yield Problem(f"{message}; {assumed}", line, ReplaceLine(line, make=functools.partial(_split, line, taken)))
 
     def _undated(self, claim: Claim, drugs: list) -> Iterator[Problem]:  # type: ignore[type-arg]
         period = claim.statement_period
