@@ -287,14 +287,18 @@ def one_claim(workdir: Path, runs: int) -> bool:
 
     path = workdir / "one-claim.x12"
     write_file(path, "P", 1, 1.0)
-    data, config = path.read_bytes(), _config()
-    api.process(data, mode="fix", config=config)
-    calls = []
-    for _ in range(runs):
-        started = time.perf_counter()
+    data = path.read_bytes()
+
+    def warm(config) -> float:  # type: ignore[no-untyped-def]
         api.process(data, mode="fix", config=config)
-        calls.append(time.perf_counter() - started)
-    warm = sorted(calls)[len(calls) // 2] * 1000
+        calls = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            api.process(data, mode="fix", config=config)
+            calls.append(time.perf_counter() - started)
+        return sorted(calls)[len(calls) // 2] * 1000
+
+    split, found = warm(_config()), warm(None)
     command = [str(Path(sys.executable).with_name("edi-ivig")), "fix", str(path), "-o", os.devnull]
     if not Path(command[0]).exists():
         command[:1] = [sys.executable, "-m", "edi_ivig"]
@@ -307,11 +311,12 @@ def one_claim(workdir: Path, runs: int) -> bool:
         subprocess.run(command, capture_output=True, check=False, env=env)
         starts.append(time.perf_counter() - started)
     start = sorted(starts)[len(starts) // 2] * 1000
-    print(f"process() one IVIG claim, warm: {warm:.2f} ms median of {runs}"
-          f" ({'meets' if warm <= 0.15 else 'MISSES'} the 0.15 ms target)")
+    print(f"process() one IVIG claim, warm: {split:.2f} ms median of {runs}"
+          f" ({'meets' if split <= 0.15 else 'MISSES'} the 0.15 ms target);"
+          f" under the defaults, where the split is found but not applied: {found:.2f} ms")
     print(f"start-up, `edi-ivig fix` on a one-claim file: {start:.0f} ms median of 7"
           f" ({'meets' if start <= 80 else 'MISSES'} the 80 ms target)")
-    return warm <= 0.15 and start <= 80
+    return split <= 0.15 and start <= 80
 
 
 def main() -> None:
