@@ -15,6 +15,7 @@ stdout carries at most one output: in `fix` only the corrected 837 (-o -), in
 from __future__ import annotations
 
 import errno
+import importlib
 import os
 import sys
 from contextlib import ExitStack, contextmanager
@@ -42,7 +43,27 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNREADABLE, EXIT_OUTPUT = 0, 1, 2, 3, 4
 INPUT = click.Path(dir_okay=False, allow_dash=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Commands(click.Group):
+    """The commands; those that live in their own packages are imported when named (or listed
+    by --help), so that `fix`, run once per file by a hook, does not pay for importing them."""
+
+    IN_PACKAGES = {
+        "refdata": "edi_ivig.refdata.command",  # the reference-table importer
+        "serve": "edi_ivig.service.command",  # the hook as an HTTP service
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.IN_PACKAGES])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = self.IN_PACKAGES.get(cmd_name)
+        if module is not None:
+            command: click.Command = getattr(importlib.import_module(module), cmd_name)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="edi-ivig")
 @click.option("-v", "--verbose", count=True, help="More log detail on stderr: -v info, -vv debug.")
 @click.option(
@@ -694,13 +715,3 @@ def regress(cases_dir: str, update: bool) -> None:
     sys.exit(EXIT_FINDINGS if not_updated else EXIT_OK)
 
 
-
-# `edi-ivig refdata`: the reference-table importer lives in its own package.
-from edi_ivig.refdata.command import refdata  # noqa: E402
-
-main.add_command(refdata)
-
-# `edi-ivig serve`: the hook as an HTTP service lives in its own package.
-from edi_ivig.service.command import serve  # noqa: E402
-
-main.add_command(serve)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import click
+
 from edi_ivig.cli import main
 
 ROOT = Path(__file__).parent.parent
@@ -14,7 +16,9 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 def test_the_commands_it_shows_exist():
     named = set(re.findall(r"^edi-ivig ([a-z]+)", README, flags=re.M))
     assert {"check", "fix", "batch", "regress"} <= named
-    assert named <= set(main.commands), named - set(main.commands)
+    with click.Context(main) as ctx:
+        commands = {name for name in main.list_commands(ctx) if main.get_command(ctx, name) is not None}
+    assert named <= commands, named - commands
 
 
 def test_the_make_targets_it_names_exist():

@@ -10,6 +10,7 @@ HEAVY = (
     "rich", "lxml", "pyx12", "simple_icd_10_cm", "openpyxl", "starlette", "uvicorn", "dask", "distributed", "fsspec",
     "edi_ivig.reports.html_report", "edi_ivig.reports.ack277",
     "structlog", "asyncio",  # structlog (which imports asyncio) only once a run logs something
+    "edi_ivig.service.command", "edi_ivig.refdata.command", "ssl",  # the commands in their own packages, when named
 )
 
 
