@@ -62,6 +62,16 @@ class _Commands(click.Group):
             return command
         return super().get_command(ctx, cmd_name)
 
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as error:
+            # click suggests a close name from the commands it holds; these are not held yet
+            no_such = getattr(click.exceptions, "NoSuchCommand", None)  # click 8.4 and later
+            if no_such is not None and isinstance(error, no_such):
+                raise no_such(error.command_name, possibilities=self.list_commands(ctx), ctx=ctx) from None
+            raise
+
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="edi-ivig")

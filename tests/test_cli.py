@@ -164,3 +164,13 @@ def test_the_console_script_is_installed():
     script = os.path.join(os.path.dirname(sys.executable), "edi-ivig")
     done = subprocess.run([script, "--version"], capture_output=True, text=True, check=False)
     assert done.returncode == 0 and "edi-ivig" in done.stdout
+
+
+@pytest.mark.parametrize("typed, meant", [("ser", "serve"), ("refdat", "refdata"), ("fx", "fix")])
+def test_a_mistyped_command_is_named_with_the_one_meant(typed, meant):
+    # serve and refdata are imported only when named: the hint must still know them
+    result = CliRunner().invoke(main, [typed])
+    assert result.exit_code == 2
+    assert f"No such command '{typed}'" in result.output
+    if hasattr(__import__("click").exceptions, "NoSuchCommand"):  # the hint is click 8.4's
+        assert f"'{meant}'" in result.output.split("No such command", 1)[1]

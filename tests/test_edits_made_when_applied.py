@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import attrs
 import pytest
 
 from edi_ivig.pipeline import build_pipeline
@@ -63,5 +64,6 @@ def test_an_edit_makes_its_lines_once():
     assert ReplaceLine(line, ("c",)).replacement == ("c",)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         ReplaceLine(line)  # type: ignore[arg-type]
-    with pytest.raises(ValueError):
-        ReplaceLine(line, ("c",), make=lambda: ())  # type: ignore[arg-type]
+    made = ReplaceLine(line, ("c",), make=lambda: calls.append(2) or ())  # type: ignore[arg-type]
+    assert made.replacement == ("c",) and calls == [1]  # lines given are not made again
+    assert attrs.evolve(edit).replacement == ("a", "b") and calls == [1]

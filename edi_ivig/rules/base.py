@@ -18,7 +18,7 @@ from edi_ivig.reference import Reference
 from edi_ivig.settings import Settings
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)  # an edit is the one a rule made: compared by identity
 class ReplaceLine:
     """The one edit a fix makes: a service line becomes one or more lines.
 
@@ -29,12 +29,12 @@ class ReplaceLine:
     """
 
     line: ServiceLine
-    _replacement: tuple[ServiceLine, ...] | None = attrs.field(default=None, eq=False)
-    _make: Callable[[], Iterable[ServiceLine]] | None = attrs.field(default=None, eq=False, repr=False)
+    _replacement: tuple[ServiceLine, ...] | None = attrs.field(default=None, repr=False)
+    _make: Callable[[], Iterable[ServiceLine]] | None = attrs.field(default=None, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        if (self._replacement is None) == (self._make is None):
-            raise ValueError("an edit gives its replacement lines or a way to make them, one of the two")
+        if self._replacement is None and self._make is None:
+            raise ValueError("an edit gives its replacement lines or a way to make them")
 
     @property
     def replacement(self) -> tuple[ServiceLine, ...]:
