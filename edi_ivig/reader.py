@@ -224,7 +224,7 @@ class _InterchangeWalker:
         self.start = 0  # segment number of its first piece
         self.level = ""  # HL03 of the last HL
         self.levels: dict[str, Loop] = {}  # the open HL loop of each level
-        self.problems: dict[Loop, str | None] = {}  # what an open HL loop lacks, once asked
+        self.problems: dict[Loop, str | None] = {}  # what each HL loop lacks to identify a claim
         self.context: tuple[Loop, Loop, Loop | None] | None = None
         self.claim_id = ""
         self.lines = 0
@@ -464,6 +464,8 @@ class _InterchangeWalker:
             return
         loop = Loop(tuple(pieces), self.start, self.delimiters, self.level if what == "loop" else "", offset)
         text = loop.text
+        if self.level in REQUIRED_NAME and what == "loop":  # judged here, from the text just joined
+            self.problems[loop] = _name_problem(text, self.level, self.delimiters)
         self.written += len(text)
         self.ready.append(Passthrough(text, what, loop))
         if what == "header":
@@ -528,11 +530,10 @@ class _InterchangeWalker:
             loop = self.levels.get(level)
             if loop is None:
                 raise UnreadableInput(f"the claim has no {LEVEL_NAMES[level]} HL loop above it", segment=number)
-            if loop not in self.problems:
-                self.problems[loop] = _name_problem(loop, level)
-            if self.problems[loop]:
+            problem = self.problems.get(loop)
+            if problem:
                 raise UnreadableInput(
-                    f"the {LEVEL_NAMES[level]} HL loop at segment {loop.number} {self.problems[loop]},"
+                    f"the {LEVEL_NAMES[level]} HL loop at segment {loop.number} {problem},"
                     " so the claim here cannot be identified",
                     segment=number,
                 )
@@ -582,12 +583,10 @@ def kind_of_version(version: str, number: int) -> tuple[str, str | None]:
     return "", None  # no guide named: the claims decide (_InterchangeWalker._settle_kind)
 
 
-def _name_problem(loop: Loop, level: str) -> str | None:
-    """What keeps an HL loop from identifying a claim: its name loop missing or repeated."""
+def _name_problem(text: str, level: str, d: Delimiters) -> str | None:
+    """What keeps an HL loop (its text) from identifying a claim: its name loop missing or repeated."""
     entity, name = REQUIRED_NAME[level]
-    d = loop.delimiters
-    pattern = _name_pattern(d.segment, d.element, entity)
-    count = len(pattern.findall(d.segment + d.segment.join(loop.pieces)))
+    count = len(_name_pattern(d.segment, d.element, entity).findall(text))
     if count == 1:
         return None
     if count == 0:
