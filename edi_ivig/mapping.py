@@ -230,14 +230,18 @@ def summarize(raw: RawClaim) -> ClaimSummary:
                 found = _quick_dates(elements)
                 if found is None:
                     return _summarize_slowly(raw)
-                first = found.start if first is None else min(first, found.start)
-                last = found.end if last is None else max(last, found.end)
+                start, end = found
+                if first is None or start < first:
+                    first = start
+                if last is None or end > last:
+                    last = end
         elif sid == "REF" and qualifier == "D9" and not intermediary_id:
             intermediary_id = elements[2] if len(elements) > 2 else ""
         elif sid == "DTP" and qualifier == "434" and period is None and len(elements) > 2 and elements[2] in ("D8", "RD8"):
-            period = _quick_dates(elements)
-            if period is None:
+            found = _quick_dates(elements)
+            if found is None:
                 return _summarize_slowly(raw)
+            period = DateRange(*found)
     if charge is None:
         return _summarize_slowly(raw)
     place = (clm[5].split(raw.delimiters.component) if len(clm) > 5 else []) + ["", ""]
@@ -257,8 +261,9 @@ def _quick_amount(text: str) -> Decimal | None:
         return None
 
 
-def _quick_dates(elements: list[str]) -> DateRange | None:
-    """DTP03 of a D8 or RD8 DTP, or None when it does not read as `elements.dates` reads it."""
+def _quick_dates(elements: list[str]) -> tuple[dt.date, dt.date] | None:
+    """DTP03 of a D8 or RD8 DTP, its first and last day (no DateRange: most are only compared),
+    or None when it does not read as `elements.dates` reads it."""
     qualifier = elements[2] if len(elements) > 2 else ""
     text = elements[3] if len(elements) > 3 else ""
     if qualifier == "D8" and len(text) == 8 and text.isascii() and text.isdigit():  # most: one day, read here
@@ -266,11 +271,12 @@ def _quick_dates(elements: list[str]) -> DateRange | None:
             day = dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
         except ValueError:
             return None
-        return DateRange(day, day)
+        return day, day
     try:
-        return dates(Segment(tuple(elements)))
+        found = dates(Segment(tuple(elements)))
     except UnreadableInput:
         return None
+    return found.start, found.end
 
 
 def _summarize_slowly(raw: RawClaim) -> ClaimSummary:
