@@ -67,10 +67,7 @@ class TextReport:
         pass
 
     def claim(self, raw: RawClaim, result: ClaimResult) -> None:
-        self._fixable += sum(f.fixable for f in result.findings)
-        if self._details:
-            for line in claim_lines(result):
-                self._spool.write(line + "\n")
+        self.add(claim_lines(result), sum(f.fixable for f in result.findings))
 
     def add(self, lines: list[str], fixable: int) -> None:
         """Lines and a count of fixable findings from a chunk of the input run elsewhere (fix --workers)."""
